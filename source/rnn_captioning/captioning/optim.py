@@ -8,6 +8,8 @@ where `config` is a dict of hyperparameters plus any state the rule keeps
 between steps (velocities, moment estimates). Pass the returned config back
 in on the next call. Missing entries get the defaults below.
 """
+import math
+
 import numpy as np
 
 
@@ -64,12 +66,19 @@ def adam(w, dw, config=None):
     config.setdefault("v", np.zeros_like(w))
     config.setdefault("t", 0)
 
-    beta1, beta2 = config["beta1"], config["beta2"]
-    config["t"] += 1
-    config["m"] = beta1 * config["m"] + (1 - beta1) * dw
-    config["v"] = beta2 * config["v"] + (1 - beta2) * dw * dw
-    m_hat = config["m"] / (1 - beta1 ** config["t"])
-    v_hat = config["v"] / (1 - beta2 ** config["t"])
-    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
+    beta1, beta2, t = config["beta1"], config["beta2"], config["t"] + 1
+    config["t"] = t
+    # Moments are updated in place: no new arrays of the parameter's size.
+    m, v = config["m"], config["v"]
+    m *= beta1
+    m += (1 - beta1) * dw
+    v *= beta2
+    v += (1 - beta2) * dw * dw
+    # The bias corrections m / (1 - beta1^t) and v / (1 - beta2^t) are folded
+    # into one scalar step size; the epsilon is rescaled so the update is the
+    # same as with the corrected moments.
+    correction = math.sqrt(1 - beta2 ** t)
+    step = config["learning_rate"] * correction / (1 - beta1 ** t)
+    next_w = w - step * m / (np.sqrt(v) + config["epsilon"] * correction)
     # Python-float hyperparameters must not turn float32 weights into float64.
     return next_w.astype(w.dtype, copy=False), config

@@ -92,10 +92,10 @@ def rnn_forward(x, h0, Wx, Wh, b):
     """
     h, cache = None, None
     ### BEGIN SOLUTION
-    N, T, _ = x.shape
+    N, T, D = x.shape
     # The input part of every step does not depend on the recurrence, so it is
     # one large matrix product instead of T small ones.
-    x_proj = x @ Wx + b                                   # (N, T, H)
+    x_proj = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, -1)   # (N, T, H)
     h = np.empty(x_proj.shape, dtype=np.result_type(x_proj, h0, Wh))
     prev_h = h0
     for t in range(T):
@@ -134,7 +134,7 @@ def rnn_backward(dh, cache):
     # Parameter gradients sum over batch and time: one product each.
     h_prev = np.concatenate([h0[:, None, :], h[:, :-1]], axis=1)   # (N, T, H)
     da_flat = da.reshape(N * T, H)
-    dx = da @ Wx.T
+    dx = (da_flat @ Wx.T).reshape(x.shape)
     dWx = x.reshape(N * T, -1).T @ da_flat
     dWh = h_prev.reshape(N * T, H).T @ da_flat
     db = da_flat.sum(axis=0)
@@ -290,23 +290,25 @@ def lstm_forward(x, h0, Wx, Wh, b):
     """
     h, cache = None, None
     ### BEGIN SOLUTION
-    N, T, _ = x.shape
+    N, T, D = x.shape
     H = h0.shape[1]
-    x_proj = x @ Wx + b                                   # (N, T, 4H)
+    # One product for the input part of all steps, stored time-major so
+    # that each step reads and writes contiguous (N, .) blocks.
+    x_proj = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, 4 * H).transpose(1, 0, 2)
     dtype = np.result_type(x_proj, h0, Wh)
-    h = np.empty((N, T, H), dtype=dtype)
-    c = np.empty((N, T, H), dtype=dtype)
-    gates = np.empty((N, T, 4 * H), dtype=dtype)          # i, f, o, g per step
-    prev_h, prev_c = h0, np.zeros_like(h0, dtype=dtype)
+    gates = np.empty((T, N, 4 * H), dtype=dtype)          # i, f, o, g of every step
+    c = np.empty((T, N, H), dtype=dtype)
+    h_steps = np.empty((T, N, H), dtype=dtype)
+    prev_h, prev_c = h0, np.zeros((N, H), dtype=dtype)
     for t in range(T):
-        a = x_proj[:, t] + prev_h @ Wh
-        gates[:, t, :3 * H] = sigmoid(a[:, :3 * H])
-        gates[:, t, 3 * H:] = np.tanh(a[:, 3 * H:])
-        i, f, o, g = np.split(gates[:, t], 4, axis=1)
-        prev_c = f * prev_c + i * g
-        prev_h = o * np.tanh(prev_c)
-        c[:, t], h[:, t] = prev_c, prev_h
-    cache = (x, h0, Wx, Wh, h, c, gates)
+        a = x_proj[t] + prev_h @ Wh
+        gates[t, :, :3 * H] = sigmoid(a[:, :3 * H])
+        gates[t, :, 3 * H:] = np.tanh(a[:, 3 * H:])
+        i, f, o, g = np.split(gates[t], 4, axis=1)
+        prev_c = c[t] = f * prev_c + i * g
+        prev_h = h_steps[t] = o * np.tanh(prev_c)
+    h = h_steps.transpose(1, 0, 2)
+    cache = (x, h0, Wx, Wh, h_steps, c, gates)
     ### END SOLUTION
     return h, cache
 
@@ -327,29 +329,30 @@ def lstm_backward(dh, cache):
     """
     dx, dh0, dWx, dWh, db = None, None, None, None, None
     ### BEGIN SOLUTION
-    x, h0, Wx, Wh, h, c, gates = cache
-    N, T, H = h.shape
-    c_prev = np.concatenate([np.zeros_like(c[:, :1]), c[:, :-1]], axis=1)
-    h_prev = np.concatenate([h0[:, None, :], h[:, :-1]], axis=1)
-    da = np.empty_like(gates)                             # (N, T, 4H)
-    dnext_h = np.zeros_like(h0)
-    dnext_c = np.zeros_like(h0)
+    x, h0, Wx, Wh, h_steps, c, gates = cache           # time-major: (T, N, .)
+    T, N, H = h_steps.shape
+    da = np.empty_like(gates)                             # (T, N, 4H)
+    dnext_h = np.zeros((N, H), dtype=gates.dtype)
+    dnext_c = np.zeros((N, H), dtype=gates.dtype)
     for t in reversed(range(T)):
-        i, f, o, g = np.split(gates[:, t], 4, axis=1)
-        tanh_c = np.tanh(c[:, t])
+        i, f, o, g = np.split(gates[t], 4, axis=1)
+        prev_c = c[t - 1] if t > 0 else 0
+        tanh_c = np.tanh(c[t])
         dh_t = dh[:, t] + dnext_h
         dc = dnext_c + dh_t * o * (1 - tanh_c * tanh_c)
-        da[:, t, :H] = dc * g * i * (1 - i)
-        da[:, t, H:2 * H] = dc * c_prev[:, t] * f * (1 - f)
-        da[:, t, 2 * H:3 * H] = dh_t * tanh_c * o * (1 - o)
-        da[:, t, 3 * H:] = dc * i * (1 - g * g)
+        da[t, :, :H] = dc * g * i * (1 - i)
+        da[t, :, H:2 * H] = dc * prev_c * f * (1 - f)
+        da[t, :, 2 * H:3 * H] = dh_t * tanh_c * o * (1 - o)
+        da[t, :, 3 * H:] = dc * i * (1 - g * g)
         dnext_c = dc * f
-        dnext_h = da[:, t] @ Wh.T
+        dnext_h = da[t] @ Wh.T
     dh0 = dnext_h
-    da_flat = da.reshape(N * T, 4 * H)
-    dx = da @ Wx.T
+    # Parameter gradients sum over batch and time: one product each.
+    h_prev = np.concatenate([h0[None], h_steps[:-1]], axis=0)           # (T, N, H)
+    da_flat = da.transpose(1, 0, 2).reshape(N * T, 4 * H)               # rows ordered like x
+    dx = (da_flat @ Wx.T).reshape(x.shape)
     dWx = x.reshape(N * T, -1).T @ da_flat
-    dWh = h_prev.reshape(N * T, H).T @ da_flat
+    dWh = h_prev.reshape(T * N, H).T @ da.reshape(T * N, 4 * H)
     db = da_flat.sum(axis=0)
     ### END SOLUTION
     return dx, dh0, dWx, dWh, db
@@ -371,7 +374,8 @@ def temporal_affine_forward(x, w, b):
     - out: (N, T, M)
     - cache: what temporal_affine_backward needs
     """
-    out = x @ w + b
+    N, T, D = x.shape
+    out = (x.reshape(N * T, D) @ w + b).reshape(N, T, -1)
     return out, (x, w)
 
 
@@ -389,7 +393,7 @@ def temporal_affine_backward(dout, cache):
     """
     x, w = cache
     D, M = w.shape
-    dx = dout @ w.T
+    dx = (dout.reshape(-1, M) @ w.T).reshape(x.shape)
     dw = x.reshape(-1, D).T @ dout.reshape(-1, M)
     db = dout.reshape(-1, M).sum(axis=0)
     return dx, dw, db
