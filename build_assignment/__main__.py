@@ -1,0 +1,95 @@
+"""Command line of the build; see the package docstring."""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+from .compare import differences, executed_problems, same_executed_notebook
+from .execute import execute_notebook
+from .paths import EMBEDDED_DATA, ROOT, release_dir, solutions_dir
+from .release import build_release
+from .rubric import sync_points
+from .solutions import build_solutions
+
+
+def log(message):
+    print("[build] " + message, flush=True)
+
+
+def build(out_root, execute=True):
+    out_root = os.path.abspath(out_root)
+    timings = {}
+    start = time.perf_counter()
+
+    for notebook, part, old, new in sync_points():
+        log("points of %s in %s.ipynb: %s -> %s" % (part, notebook, old, new))
+
+    t = time.perf_counter()
+    build_release(out_root)
+    timings["release"] = time.perf_counter() - t
+    log("release/ written in %.1f s" % timings["release"])
+
+    previous = tempfile.mkdtemp(prefix="captioning-previous-")
+    try:
+        old_dest = solutions_dir(out_root)
+        if os.path.isdir(old_dest):
+            shutil.copytree(old_dest, os.path.join(previous, "s"))
+        t = time.perf_counter()
+        notebooks = build_solutions(out_root)
+        timings["solutions files"] = time.perf_counter() - t
+        if execute:
+            if not os.path.isdir(EMBEDDED_DATA):
+                raise SystemExit("the embedded dataset is missing at %s: run `make data` first"
+                                 % EMBEDDED_DATA)
+            for path in notebooks:
+                name = os.path.basename(path)
+                seconds = execute_notebook(path)
+                timings["execute " + name] = seconds
+                log("%s executed in %.1f s" % (name, seconds))
+                import nbformat
+                problems = executed_problems(nbformat.read(path, as_version=4))
+                if problems:
+                    raise SystemExit("%s:\n  %s" % (name, "\n  ".join(problems)))
+                kept = os.path.join(previous, "s", os.path.relpath(path, old_dest))
+                if os.path.exists(kept) and same_executed_notebook(path, kept):
+                    shutil.copyfile(kept, path)   # equivalent: keep the committed bytes
+    finally:
+        shutil.rmtree(previous, ignore_errors=True)
+
+    timings["total"] = time.perf_counter() - start
+    log("done in %.1f s (%s)" % (timings["total"], ", ".join(
+        "%s %.1f s" % (k, v) for k, v in timings.items() if k != "total")))
+    return timings
+
+
+def check(committed_root=ROOT):
+    """Build into a temporary root and list the differences with the committed copies."""
+    with tempfile.TemporaryDirectory(prefix="captioning-build-") as tmp:
+        build(tmp)
+        diff = ["release/" + d for d in differences(release_dir(tmp), release_dir(committed_root), False)]
+        diff += ["solutions/" + d for d in differences(solutions_dir(tmp), solutions_dir(committed_root), True)]
+    return diff
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m build_assignment", description=__doc__)
+    parser.add_argument("--out", default=ROOT, help="root to build into (default: the repo)")
+    parser.add_argument("--no-execute", action="store_true",
+                        help="skip running the solutions notebooks (quick, for debugging only)")
+    parser.add_argument("--check", action="store_true",
+                        help="build into a temp dir and compare with the committed release/ and solutions/")
+    args = parser.parse_args(argv)
+    if args.check:
+        diff = check()
+        for line in diff:
+            print(line)
+        print("build is up to date" if not diff else "%d difference(s): run `make build`" % len(diff))
+        return 1 if diff else 0
+    build(args.out, execute=not args.no_execute)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""nbgrader extensions that nbgrader_config.py installs for every nbgrader entry point.
+
+- `install_release_stubs()`: after `generate_assignment` has copied the
+  assignment's non-notebook files into release/ (verbatim, solutions included:
+  nbgrader #1237), replace every .py solution region by its stub, exactly as
+  the build does. A bare `nbgrader generate_assignment rnn_captioning --force`
+  therefore writes the same release/ as `make build`, and never leaks a
+  solution. It refuses to finish if any marker is left in a copied file.
+- `RedactHiddenTests`: a GenerateFeedback preprocessor. nbgrader restores the
+  full test cells (hidden tests included) into the autograded notebook, and
+  its feedback HTML shows them verbatim (nbgrader #917). This removes the
+  hidden regions from the cell source and, for the cells that had one, every
+  output line that repeats a hidden line, and every traceback (tracebacks
+  quote the hidden source and the grader's own files), keeping only
+  "ErrorName: message".
+"""
+import os
+
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+
+from .paths import MARKERS, is_excluded
+from .pystubs import stub_python_source
+
+
+def stub_release_tree(source, dest):
+    """Stub the .py files copied from `source` into `dest`; check no marker is left."""
+    for dirpath, dirnames, filenames in os.walk(dest):
+        dirnames[:] = [d for d in dirnames if not is_excluded(d)]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if name.endswith(".ipynb"):
+                continue
+            rel = os.path.relpath(path, dest)
+            if name.endswith(".py"):
+                src = os.path.join(source, rel)
+                with open(src if os.path.exists(src) else path, encoding="utf-8") as f:
+                    text = f.read()
+                stubbed = stub_python_source(text, rel)
+                if stubbed != text or os.path.exists(src):
+                    with open(path, "w", encoding="utf-8") as f:
+                        f.write(stubbed)
+            try:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+            except (UnicodeDecodeError, OSError):
+                continue
+            left = [m for m in MARKERS if m in text]
+            if left:
+                raise RuntimeError("release file %s still contains %s" % (rel, left))
+
+
+def install_release_stubs():
+    from nbgrader.converters import GenerateAssignment
+    if getattr(GenerateAssignment, "_captioning_kit_stubs", False):
+        return
+    copy_files = GenerateAssignment.init_assignment
+
+    def init_assignment(self, assignment_id, student_id):
+        copy_files(self, assignment_id, student_id)
+        stub_release_tree(self._format_source(assignment_id, student_id),
+                          self._format_dest(assignment_id, student_id))
+
+    GenerateAssignment.init_assignment = init_assignment
+    GenerateAssignment._captioning_kit_stubs = True
+
+
+class RedactHiddenTests(NbGraderPreprocessor):
+    """Remove hidden tests, and what quotes them, from notebooks shown to students."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type != "code":
+            return cell, resources
+        before = cell.source.split("\n")
+        clearer = ClearHiddenTests(enforce_metadata=False)
+        if not clearer._remove_hidden_test_region(cell):
+            return cell, resources
+        kept = set(cell.source.split("\n"))
+        hidden = [line.strip() for line in before
+                  if line not in kept and len(line.strip()) > 3]
+
+        def clean(text):
+            return "\n".join(l for l in text.split("\n") if not any(h in l for h in hidden))
+
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                output.evalue = clean(output.evalue)
+                output.traceback = ["%s: %s" % (output.ename, output.evalue)]
+            elif output.output_type == "stream":
+                output.text = clean(output.text)
+            elif "data" in output:
+                for mime, value in list(output.data.items()):
+                    if isinstance(value, str):
+                        output.data[mime] = clean(value)
+            outputs.append(output)
+        cell.outputs = outputs
+        return cell, resources

@@ -1,0 +1,85 @@
+"""nbgrader configuration of the captioning course; the repo root is the course root.
+
+Steps are nbgrader's standard ones: source/ -> release/ -> submitted/ ->
+autograded/ -> feedback/. `make build` runs generate_assignment through
+nbgrader's API with this file; `nbgrader generate_assignment rnn_captioning
+--force` from the repo root gives the same release/.
+
+Settings that close nbgrader's known holes (see the README):
+- .py solutions: generate_assignment copies non-notebook files verbatim
+  (nbgrader #1237); a hook stubs their solution regions and refuses to leave a
+  marker behind (build_assignment/nbgrader_hooks.py).
+- exclude_overwriting: autograde copies every source file over the student's
+  copy (nbgrader #940). Every file that can carry a solution (those with
+  solution markers: captioning/rnn_layers.py and captioning/classifiers/rnn.py)
+  keeps the student's version. The provided files (layers, optim, solver,
+  gradient_check, public_checks, data utilities, selfcheck) are deliberately
+  restored from source: students do not edit them, and a tampered copy (say a
+  public_checks.py that always passes) is replaced by the trusted one.
+- missing test cells are added back (OverwriteCells.add_missing_cells).
+- Execute.timeout is per cell and set well above the overfitting cells' time.
+- Warnings on stderr (a numpy RuntimeWarning from correct code) are dropped
+  before grading, so they cannot zero a test cell; errors still fail it.
+- The feedback HTML never shows hidden tests (nbgrader #917): see
+  RedactHiddenTests.
+"""
+import os
+import sys
+
+c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+ASSIGNMENT = "rnn_captioning"
+if COURSE_ROOT not in sys.path:
+    sys.path.insert(0, COURSE_ROOT)
+
+from build_assignment.nbgrader_hooks import RedactHiddenTests, install_release_stubs  # noqa: E402
+from build_assignment.paths import BEGIN_SOLUTION, source_files  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+
+c.CourseDirectory.root = COURSE_ROOT
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.solution_directory = "solution"
+# Never copied around: caches, checkpoints and local copies of the data.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                            "datasets", ".pytest_cache"]
+
+# --- .py solutions never reach release/ (nbgrader #1237) --------------------
+install_release_stubs()
+
+
+# --- the student's code is what gets graded (nbgrader #940) -----------------
+def _files_with_solutions(assignment):
+    base = os.path.join(COURSE_ROOT, "source", assignment)
+    found = []
+    for rel in source_files(base):
+        if rel.endswith(".py"):
+            with open(os.path.join(base, rel), encoding="utf-8") as f:
+                if BEGIN_SOLUTION in f.read():
+                    found.append(rel)
+    return found
+
+
+STUDENT_EDITED = sorted(set(_files_with_solutions(ASSIGNMENT)) |
+                        {"captioning/rnn_layers.py", "captioning/classifiers/rnn.py"})
+c.Autograde.exclude_overwriting = {ASSIGNMENT: STUDENT_EDITED}
+
+# --- deleted test cells come back -------------------------------------------
+c.OverwriteCells.add_missing_cells = True
+
+# --- time per cell: the overfitting cells take about 10 s on 2 cores --------
+c.Execute.timeout = 300
+
+# --- a warning on stderr is not a failure ------------------------------------
+# nbgrader gives 0 to a test cell with any stderr output; drop the stream
+# chunks that are Python warnings ("file.py:12: RuntimeWarning: ...") first.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(?m)^.*:\d+: \w*Warning: "
+
+# --- feedback never shows hidden tests (nbgrader #917) ----------------------
+c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor]
