@@ -1,0 +1,135 @@
+"""The hidden inputs: which functions each part calls, and seeded random cases.
+
+Everything here stays on the trusted side. Reports show only the shapes of
+these inputs, never their values.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+# Hidden seed base: changing it changes every hidden input (the calibration in
+# TOLERANCES.md ran over 100 of these).
+HIDDEN_SEED = 20240611
+
+# (N, T, D, H) of the varied-shape cases: every dimension is 1 somewhere.
+VARIED_SHAPES = [(1, 1, 1, 1), (2, 3, 4, 5), (3, 1, 2, 1), (1, 4, 3, 2), (4, 2, 1, 3)]
+# Small shapes for the finite-difference checks (cost grows with their size).
+NUMERIC_SHAPES = [(2, 3, 3, 2), (1, 2, 2, 3)]
+FLOAT32_SHAPES = [(3, 4, 5, 6), (1, 2, 1, 3)]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    forward: str
+    backward: str
+    args: tuple          # argument names of forward, in order (the seeds' names)
+    outputs: tuple       # forward outputs before the cache
+    upstream: tuple      # backward's upstream gradients, in order
+    grads: tuple         # backward's results, in order
+    grad_args: tuple     # index into args of the input each gradient belongs to
+    integer_args: tuple = ()
+
+
+RNN_STEP = LayerSpec("rnn_step_forward", "rnn_step_backward", ("x", "prev_h", "Wx", "Wh", "b"),
+                     ("next_h",), ("dnext_h",), ("dx", "dprev_h", "dWx", "dWh", "db"), (0, 1, 2, 3, 4))
+RNN = LayerSpec("rnn_forward", "rnn_backward", ("x", "h0", "Wx", "Wh", "b"),
+                ("h",), ("dout",), ("dx", "dh0", "dWx", "dWh", "db"), (0, 1, 2, 3, 4))
+EMBEDDING = LayerSpec("word_embedding_forward", "word_embedding_backward", ("x", "W"),
+                      ("out",), ("dout",), ("dW",), (1,), integer_args=(0,))
+LSTM_STEP = LayerSpec("lstm_step_forward", "lstm_step_backward",
+                      ("x", "prev_h", "prev_c", "Wx", "Wh", "b"), ("next_h", "next_c"),
+                      ("dnext_h", "dnext_c"), ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"),
+                      (0, 1, 2, 3, 4, 5))
+LSTM = LayerSpec("lstm_forward", "lstm_backward", ("x", "h0", "Wx", "Wh", "b"),
+                 ("h",), ("dout",), ("dx", "dh0", "dWx", "dWh", "db"), (0, 1, 2, 3, 4))
+
+# part id -> (spec, is it the backward function)
+LAYER_PARTS = {
+    "rnn_step_forward": (RNN_STEP, False), "rnn_step_backward": (RNN_STEP, True),
+    "rnn_forward": (RNN, False), "rnn_backward": (RNN, True),
+    "word_embedding_forward": (EMBEDDING, False), "word_embedding_backward": (EMBEDDING, True),
+    "lstm_step_forward": (LSTM_STEP, False), "lstm_step_backward": (LSTM_STEP, True),
+    "lstm_forward": (LSTM, False), "lstm_backward": (LSTM, True),
+}
+
+
+def rng_for(*keys):
+    """A generator seeded by the hidden seed and a description of the case."""
+    text = "|".join(str(k) for k in keys)
+    return np.random.default_rng([HIDDEN_SEED, sum(ord(c) * (i + 1) for i, c in enumerate(text))])
+
+
+def random_layer_inputs(spec, shape, dtype, rng):
+    """Inputs (and upstream gradients) of spec for shape (N, T, D, H)."""
+    N, T, D, H = shape
+
+    def randn(*dims, scale=1.0):
+        return (scale * rng.standard_normal(dims)).astype(dtype)
+
+    if spec is EMBEDDING:
+        V = H + 2
+        x = rng.integers(0, V, size=(N, T))
+        return {"x": x, "W": randn(V, D), "dout": randn(N, T, D)}
+    gates = 4 if spec in (LSTM_STEP, LSTM) else 1
+    # Weights scaled so the nonlinearities are neither linear nor saturated:
+    # a missing derivative factor must show.
+    case = {"Wx": randn(D, gates * H, scale=0.8 / np.sqrt(D) + 0.3),
+            "Wh": randn(H, gates * H, scale=0.8 / np.sqrt(H) + 0.3),
+            "b": randn(gates * H, scale=0.5)}
+    if spec in (RNN_STEP, LSTM_STEP):
+        case.update(x=randn(N, D), prev_h=randn(N, H), dnext_h=randn(N, H))
+        if spec is LSTM_STEP:
+            case.update(prev_c=randn(N, H), dnext_c=randn(N, H))
+    else:
+        case.update(x=randn(N, T, D), h0=randn(N, H), dout=randn(N, T, H))
+    return case
+
+
+def repeated_index_inputs(rng):
+    """word_embedding inputs where a few words occur many times (and some never)."""
+    N, T, V, D = 6, 5, 9, 4
+    x = rng.choice([1, 1, 1, 4, 4, 7], size=(N, T))
+    return {"x": x, "W": rng.standard_normal((V, D)), "dout": rng.standard_normal((N, T, D))}
+
+
+# ---------------------------------------------------------------------------
+# CaptioningRNN cases
+# ---------------------------------------------------------------------------
+
+MODEL_WORDS = ["<NULL>", "<START>", "<END>", "a", "cat", "dog", "on", "the", "mat", "runs", "sits"]
+
+
+def vocabulary(size):
+    words = MODEL_WORDS[:size] + ["w%d" % i for i in range(max(0, size - len(MODEL_WORDS)))]
+    return {w: i for i, w in enumerate(words)}
+
+
+def random_params(shapes, rng, dtype, scale=1.0):
+    return {name: (scale * rng.standard_normal(shape) / np.sqrt(max(shape[0], 1))).astype(dtype)
+            for name, shape in shapes.items()}
+
+
+def param_shapes(cell_type, D, W, H, V):
+    G = 4 * H if cell_type == "lstm" else H
+    return {"W_proj": (D, H), "b_proj": (H,), "W_embed": (V, W), "Wx": (W, G), "Wh": (H, G),
+            "b": (G,), "W_vocab": (H, V), "b_vocab": (V,)}
+
+
+def random_captions(rng, N, T, V, padding=0.5):
+    """Captions like the dataset's: <START> words <END> then <NULL> padding."""
+    captions = np.zeros((N, T), dtype=np.int32)
+    for row in range(N):
+        length = int(rng.integers(1, T - 1)) if T > 2 else 0
+        if rng.random() > padding:
+            length = T - 2
+        captions[row, 0] = 1
+        captions[row, 1:1 + length] = rng.integers(3, V, size=length)
+        if 1 + length < T:
+            captions[row, 1 + length] = 2
+    return captions
+
+
+# (N, T, D, W, H, V) of the hidden model cases
+MODEL_SHAPES = [(3, 6, 5, 4, 3, 11), (1, 4, 2, 3, 5, 8), (4, 2, 3, 1, 1, 6), (2, 9, 4, 6, 2, 20)]
+# (N, max_length, D, W, H, V) of the hidden sampling cases
+SAMPLE_SHAPES = [(3, 7, 5, 4, 6, 9), (1, 1, 3, 2, 4, 8), (5, 12, 4, 3, 2, 11), (2, 5, 1, 1, 1, 6)]

@@ -1,0 +1,144 @@
+"""Hidden checks of the ten graded layer functions.
+
+Each check sends inputs to the sandboxed student code, gets numbers back and
+compares them here with the reference (imported only in this trusted process).
+"""
+import numpy as np
+import pytest
+
+from autograder import cases, plan, reference, tolerances
+from autograder.compare import Outcome, combine, compare_outputs, scaled_error, problem_with
+from autograder.proxy import describe_error
+from autograder.tolerances import LIMITS
+
+
+def shape_text(case):
+    return ", ".join("%s %s" % (name, tuple(np.shape(value))) for name, value in case.items())
+
+
+def reference_results(spec, case, backward):
+    """The reference's outputs (or gradients) for one case, computed in float64."""
+    layers = reference.layers()
+    args = [np.asarray(case[name]) if i in spec.integer_args else np.asarray(case[name], dtype=np.float64)
+            for i, name in enumerate(spec.args)]
+    result = getattr(layers, spec.forward)(*args)
+    if not backward:
+        return list(result[:len(spec.outputs)])
+    upstream = [np.asarray(case[name], dtype=np.float64) for name in spec.upstream]
+    grads = getattr(layers, spec.backward)(*upstream, result[-1])
+    return list(grads) if isinstance(grads, tuple) else [grads]
+
+
+def compare_case(spec, case, result, backward, tolerance, metric, require_dtype=None):
+    if result.error:
+        return Outcome(False, describe_error(result.error))
+    expected = reference_results(spec, case, backward)
+    labels = spec.grads if backward else spec.outputs
+    got = result.grads if backward else result.outputs
+    return compare_outputs(list(zip(labels, got, expected)), tolerance, metric, require_dtype)
+
+
+def run_cases(grading, part, case_list, tolerance, metric, require_dtype=None, limits="layers"):
+    spec, backward = cases.LAYER_PARTS[part]
+    results = grading.proxy.layers(spec, case_list, backward, limits=LIMITS[limits])
+    outcomes = [(shape_text(case), compare_case(spec, case, result, backward, tolerance, metric, require_dtype))
+                for case, result in zip(case_list, results)]
+    return combine(outcomes) if len(outcomes) > 1 else outcomes[0][1], "; ".join(o[0] for o in outcomes)
+
+
+LAYER_PART_IDS = plan.FORWARD_PARTS + plan.BACKWARD_PARTS
+
+
+@pytest.mark.parametrize("part", LAYER_PART_IDS)
+def test_seed_inputs(grading, part):
+    """The fixed inputs of the seeds' notebook checks, compared with the reference."""
+    def body():
+        case = reference.public_checks().SEED_CASES[part]()
+        return run_cases(grading, part, [case], tolerances.seeds_tolerance(part), "relative error")
+    grading.run_check(part, plan.SEED, body)
+
+
+@pytest.mark.parametrize("part", LAYER_PART_IDS)
+def test_varied_shapes(grading, part):
+    """Seeded random inputs with N, T, D, H each 1 somewhere, float64."""
+    def body():
+        spec, _ = cases.LAYER_PARTS[part]
+        case_list = [cases.random_layer_inputs(spec, shape, np.float64, cases.rng_for(part, "varied", shape))
+                     for shape in cases.VARIED_SHAPES]
+        return run_cases(grading, part, case_list, tolerances.seeds_tolerance(part), "relative error")
+    grading.run_check(part, plan.VARIED, body)
+
+
+@pytest.mark.parametrize("part", LAYER_PART_IDS)
+def test_float32(grading, part):
+    """float32 inputs must give float32 results, close to the float64 reference of the same values."""
+    def body():
+        spec, _ = cases.LAYER_PARTS[part]
+        case_list = [cases.random_layer_inputs(spec, shape, np.float32, cases.rng_for(part, "float32", shape))
+                     for shape in cases.FLOAT32_SHAPES]
+        return run_cases(grading, part, case_list, tolerances.SCALED_FLOAT32, "scaled error",
+                         require_dtype=np.float32)
+    grading.run_check(part, plan.FLOAT32, body)
+
+
+def numeric_gradient(perturbed, upstream, step):
+    """Central differences from f(x + h e_i), f(x - h e_i) rows: one entry per element of x."""
+    total = 0.0
+    for rows, dout in zip(perturbed, upstream):
+        plus, minus = rows[0::2], rows[1::2]
+        total = total + ((plus - minus) * dout[None]).reshape(plus.shape[0], -1).sum(axis=1)
+    return total / (2 * step)
+
+
+@pytest.mark.parametrize("part", plan.BACKWARD_PARTS)
+def test_numeric_gradient(grading, part):
+    """The student's gradients against finite differences of the student's own forward."""
+    def body():
+        spec, _ = cases.LAYER_PARTS[part]
+        case_list = [cases.random_layer_inputs(spec, shape, np.float64, cases.rng_for(part, "numeric", shape))
+                     for shape in cases.NUMERIC_SHAPES]
+        step = tolerances.NUMERIC_STEP
+        results = grading.proxy.layers(spec, case_list, True, perturb=spec.grad_args, step=step,
+                                       limits=LIMITS["numeric"])
+        outcomes = []
+        for case, result in zip(case_list, results):
+            outcomes.append((shape_text(case), _numeric_outcome(spec, case, result, step)))
+        return combine(outcomes), "; ".join(o[0] for o in outcomes)
+    grading.run_check(part, plan.NUMERIC, body)
+
+
+def _numeric_outcome(spec, case, result, step):
+    if result.error:
+        return Outcome(False, describe_error(result.error))
+    upstream = [case[name] for name in spec.upstream]
+    triples = []
+    for label, arg_index, grad in zip(spec.grads, spec.grad_args, result.grads):
+        arg = case[spec.args[arg_index]]
+        rows = []
+        for k, dout in enumerate(upstream):
+            stacked = result.perturbed.get((arg_index, k))
+            expected_shape = (2 * arg.size,) + dout.shape
+            problem = problem_with(stacked, np.zeros(expected_shape), "your forward output")
+            if problem:
+                return Outcome(False, "the forward pass could not be differentiated numerically: " + problem)
+            rows.append(stacked)
+        numeric = numeric_gradient(rows, upstream, step).reshape(arg.shape)
+        triples.append((label, grad, numeric))
+    outcome = compare_outputs(triples, tolerances.SCALED_NUMERIC, "scaled error")
+    if not outcome.passed:
+        outcome.message = "against finite differences of your forward: " + outcome.message
+    return outcome
+
+
+def test_repeated_words(grading):
+    """word_embedding_backward must add up the gradients of a word that occurs several times."""
+    part = "word_embedding_backward"
+
+    def body():
+        case = cases.repeated_index_inputs(cases.rng_for(part, "repeated"))
+        outcome, shapes = run_cases(grading, part, [case], tolerances.seeds_tolerance(part), "relative error")
+        if not outcome.passed and "relative error" in outcome.message:
+            outcome.message += ("; a word used several times must receive the sum of its gradients "
+                                "(e.g. np.add.at), not only the last one")
+        return outcome, shapes
+    grading.run_check(part, plan.REPEATED, body)

@@ -1,0 +1,37 @@
+"""Tolerances of the hidden checks and time budgets of the child runs.
+
+Float64 comparisons against the reference use the seeds' elementwise relative
+error and the seeds' bounds (from public_checks.TOLERANCES, defined once
+there). Float32 results and finite differences use the scaled error
+max|a-b| / max|b| (see compare.py) with the bounds below. The margins these
+leave for correct code, measured over 100 hidden seeds, are in TOLERANCES.md.
+"""
+from . import reference
+from .sandbox import Limits
+
+# Finite-difference step of the numeric-gradient checks (central differences, float64).
+NUMERIC_STEP = 1e-5
+SCALED_NUMERIC = 1e-6      # numeric gradient vs the student's analytic gradient
+SCALED_FLOAT32 = 1e-4      # float32 outputs and gradients vs float64 reference on the same values
+MODEL_GRADIENTS = 1e-7     # CaptioningRNN gradients vs the reference, float64, relative error
+SAMPLE_MARGIN = 1e-3       # hidden sampling models are drawn so no greedy choice is a near tie
+
+
+def seeds_tolerance(part_id):
+    """The seeds' bound for a part ({label: bound, 'default': bound} or a number)."""
+    tolerances = reference.public_checks().TOLERANCES
+    if part_id in ("rnn_loss", "lstm_loss"):
+        return tolerances["model_loss"]
+    return tolerances[part_id]
+
+
+# Wall-clock and CPU budgets per kind of child run. The reference needs about
+# 0.1-0.3 s for each layer or model run and a few seconds per overfit run
+# (benchmarks/grade_time.py); each budget is at least 10x that.
+LIMITS = {
+    "probe": Limits(wall_seconds=10, cpu_seconds=8),
+    "layers": Limits(wall_seconds=10, cpu_seconds=8),
+    "numeric": Limits(wall_seconds=15, cpu_seconds=12),
+    "model": Limits(wall_seconds=10, cpu_seconds=8),
+    "overfit": Limits(wall_seconds=400, cpu_seconds=380),
+}
