@@ -16,7 +16,8 @@ Settings that close nbgrader's known holes (see the README):
   gradient_check, public_checks, data utilities, selfcheck) are deliberately
   restored from source: students do not edit them, and a tampered copy (say a
   public_checks.py that always passes) is replaced by the trusted one.
-- missing test cells are added back (OverwriteCells.add_missing_cells).
+- missing test cells are added back (OverwriteCells.add_missing_cells, with
+  nbgrader's placement bug fixed: RestoreMissingCells).
 - Execute.timeout is per cell and set well above the overfitting cells' time.
 - Warnings on stderr (a numpy RuntimeWarning from correct code) are dropped
   before grading, so they cannot zero a test cell; errors still fail it.
@@ -33,9 +34,11 @@ ASSIGNMENT = "rnn_captioning"
 if COURSE_ROOT not in sys.path:
     sys.path.insert(0, COURSE_ROOT)
 
-from build_assignment.nbgrader_hooks import RedactHiddenTests, install_release_stubs  # noqa: E402
+from build_assignment.nbgrader_hooks import (  # noqa: E402
+    RedactHiddenTests, RestoreMissingCells, install_release_stubs)
 from build_assignment.paths import BEGIN_SOLUTION, source_files  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, OverwriteKernelspec)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 
 c.CourseDirectory.root = COURSE_ROOT
@@ -70,7 +73,12 @@ STUDENT_EDITED = sorted(set(_files_with_solutions(ASSIGNMENT)) |
 c.Autograde.exclude_overwriting = {ASSIGNMENT: STUDENT_EDITED}
 
 # --- deleted test cells come back -------------------------------------------
+# nbgrader's own OverwriteCells crashes on a deleted test cell that follows a
+# locked cell (KeyError: the whole submission fails); RestoreMissingCells is
+# the same preprocessor with that fixed, in nbgrader's default sanitize order.
 c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                      RestoreMissingCells, CheckCellMetadata]
 
 # --- time per cell: the overfitting cells take about 10 s on 2 cores --------
 c.Execute.timeout = 300
