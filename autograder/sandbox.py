@@ -159,8 +159,10 @@ class Sandbox:
                      "--ro-bind", str(self.runtime_dir), SANDBOX_GRADER,
                      "--bind", str(self.scratch_dir), SANDBOX_SUBMISSION,
                      "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                     "--clearenv", "--setenv", "HOME", "/tmp", "--setenv", "PATH", "/usr/bin:/bin",
-                     "--chdir", SANDBOX_SUBMISSION,
+                     "--clearenv"]
+            for name, value in self._environment().items():
+                args += ["--setenv", name, value]
+            args += ["--chdir", SANDBOX_SUBMISSION,
                      str(python), "-I", "-S", "-B", SANDBOX_GRADER + "/child.py"]
             child_args += ["--pylib", SANDBOX_PYLIB, "--submission", SANDBOX_SUBMISSION]
         else:

@@ -4,7 +4,7 @@ the parameters the child sends back, on the whole small training set."""
 import numpy as np
 import pytest
 
-from autograder import cases, plan, reference
+from autograder import plan, reference
 from autograder.compare import Outcome, problem_with
 from autograder.paths import DATA_DIR
 from autograder.tolerances import LIMITS

@@ -1,0 +1,68 @@
+"""Points per check (each part's rubric points split evenly over its checks)
+and the "fails because an earlier part fails" notes, from the rubric's depends_on."""
+from dataclasses import dataclass, field
+
+from . import plan
+from .rubric import upstream_closure
+
+
+@dataclass
+class ScoredRow:
+    part: str
+    part_title: str
+    check: str
+    passed: bool
+    score: float
+    max_score: float
+    message: str
+    error: float
+    tolerance: float
+    metric: str
+    seconds: float
+    shapes: str
+    upstream_note: str = ""
+
+
+@dataclass
+class PartSummary:
+    id: str
+    title: str
+    kind: str
+    points: float
+    score: float
+    passed_checks: int = 0
+    total_checks: int = 0
+    upstream_failures: list = field(default_factory=list)
+
+
+def score(rows, parts):
+    """rows: runner Rows (every planned check); parts: id -> rubric Part.
+    Returns (scored rows, part summaries in rubric order)."""
+    failing = {row.part for row in rows if not row.outcome.passed}
+    scored, summaries = [], []
+    for part in parts.values():
+        if part.kind != "auto":
+            summaries.append(PartSummary(part.id, part.title, part.kind, part.points, 0.0))
+            continue
+        part_rows = [row for row in rows if row.part == part.id]
+        share = part.points / len(plan.planned_checks(part.id))
+        upstream = [dep for dep in upstream_closure(part.id, parts) if dep in failing]
+        note = ""
+        if upstream:
+            names = ", ".join("`%s`" % parts[dep].title for dep in upstream)
+            note = ("%s also fail%s, and this part uses %s: fix %s first; this check may then pass too"
+                    % (names, "s" if len(upstream) == 1 else "", "it" if len(upstream) == 1 else "them",
+                       "it" if len(upstream) == 1 else "them"))
+        summary = PartSummary(part.id, part.title, part.kind, part.points, 0.0,
+                              total_checks=len(part_rows), upstream_failures=upstream)
+        for row in part_rows:
+            outcome = row.outcome
+            points = share if outcome.passed else 0.0
+            summary.score += points
+            summary.passed_checks += outcome.passed
+            scored.append(ScoredRow(part.id, part.title, row.check, outcome.passed, points, share,
+                                    outcome.message, outcome.error, outcome.tolerance, outcome.metric,
+                                    row.seconds, row.shapes, "" if outcome.passed else note))
+        summary.score = round(summary.score, 6)
+        summaries.append(summary)
+    return scored, summaries
