@@ -42,7 +42,7 @@ def _logs(proxy_log):
     return logs
 
 
-def grade_submission(submission_path, out_dir, isolation=None, uid=None, select=None):
+def grade_submission(submission_path, out_dir, isolation=None, select=None):
     """Grade one submission and write its reports; returns the report.Grade."""
     check_prerequisites()
     started = time.monotonic()
@@ -64,10 +64,7 @@ def grade_submission(submission_path, out_dir, isolation=None, uid=None, select=
                     for part in parts.values() if part.kind == "auto"
                     for title in runner.plan.planned_checks(part.id)]
         else:
-            sandbox_kwargs = {"isolation": isolation}
-            if uid is not None:
-                sandbox_kwargs["uid"] = uid
-            sandbox = Sandbox(prepared.scratch_dir, **sandbox_kwargs)
+            sandbox = Sandbox(prepared.scratch_dir, isolation=isolation)
             try:
                 context = runner.GradingContext(StudentProxy(sandbox, log), parts)
                 rows = runner.run_checks(context, select=select)

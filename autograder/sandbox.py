@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import fcntl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,7 +30,11 @@ from . import protocol
 from .paths import SECRET_DIRS
 
 CHILD_FILES = ("child.py", "protocol.py")
-SANDBOX_UID = 65534          # nobody; batch workers use SANDBOX_UID - slot
+# Each grader process leases its own unprivileged uid (no passwd entry needed)
+# from this range, so that the process limit and the after-call cleanup
+# ("kill every process of the uid") never touch another grader's child.
+UID_RANGE = range(61000, 61256)
+UID_LOCK_DIR = Path(tempfile.gettempdir()) / "autograder-uid-leases"
 SANDBOX_SUBMISSION = "/work/submission"
 SANDBOX_PYTHON = "/opt/python"
 SANDBOX_PYLIB = "/opt/pylib"
@@ -120,10 +125,12 @@ def protect_secret_dirs():
 class Sandbox:
     """Runs child.py on a scratch copy of a submission, one call at a time."""
 
-    def __init__(self, scratch_dir, isolation=None, uid=SANDBOX_UID):
+    def __init__(self, scratch_dir, isolation=None):
         self.scratch_dir = Path(scratch_dir)
         self.isolation = isolation or detect_isolation()
-        self.uid = uid if self.isolation in ("bubblewrap", "unprivileged-user") else None
+        self.uid, self._lease = None, None
+        if self.isolation in ("bubblewrap", "unprivileged-user"):
+            self.uid, self._lease = lease_uid()
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="autograder-child-"))
         for name in CHILD_FILES:
             shutil.copy2(Path(__file__).with_name(name), self.runtime_dir / name)
@@ -135,6 +142,10 @@ class Sandbox:
             protect_secret_dirs()
 
     def close(self):
+        if self.uid is not None:
+            kill_processes_of_uid(self.uid)
+        if self._lease is not None:
+            self._lease.close()   # releases the flock
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
     # -- command line -----------------------------------------------------
@@ -319,6 +330,23 @@ class Sandbox:
                 stream.close()
             except OSError:
                 pass
+
+
+def lease_uid():
+    """An unused sandbox uid, held (flock) until the returned file is closed."""
+    UID_LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+    if os.stat(UID_LOCK_DIR).st_uid != os.geteuid():
+        raise RuntimeError("%s is not owned by the grader's user" % UID_LOCK_DIR)
+    for uid in UID_RANGE:
+        lease = open(UID_LOCK_DIR / str(uid), "w")
+        try:
+            fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lease.close()
+            continue
+        kill_processes_of_uid(uid)   # leftovers of a grader that crashed
+        return uid, lease
+    raise RuntimeError("no free sandbox uid in %s" % UID_RANGE)
 
 
 def kill_processes_of_uid(uid):

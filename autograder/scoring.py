@@ -45,7 +45,10 @@ def score(rows, parts):
             summaries.append(PartSummary(part.id, part.title, part.kind, part.points, 0.0))
             continue
         part_rows = [row for row in rows if row.part == part.id]
-        share = part.points / len(plan.planned_checks(part.id))
+        titles = plan.planned_checks(part.id)
+        # Cumulative rounding: the shares have 4 decimals and add up to the part's points exactly.
+        shares = {title: round(part.points * (i + 1) / len(titles), 4) - round(part.points * i / len(titles), 4)
+                  for i, title in enumerate(titles)}
         upstream = [dep for dep in upstream_closure(part.id, parts) if dep in failing]
         note = ""
         if upstream:
@@ -56,7 +59,7 @@ def score(rows, parts):
         summary = PartSummary(part.id, part.title, part.kind, part.points, 0.0,
                               total_checks=len(part_rows), upstream_failures=upstream)
         for row in part_rows:
-            outcome = row.outcome
+            outcome, share = row.outcome, shares[row.check]
             points = share if outcome.passed else 0.0
             summary.score += points
             summary.passed_checks += outcome.passed

@@ -12,8 +12,10 @@ from autograder.proxy import describe_error
 from autograder.tolerances import LIMITS
 
 
-def shape_text(case):
-    return ", ".join("%s %s" % (name, tuple(np.shape(value))) for name, value in case.items())
+def shape_text(case, spec=None, backward=True):
+    """The shapes (never the values) of a case's inputs."""
+    names = list(case) if spec is None else list(spec.args) + (list(spec.upstream) if backward else [])
+    return ", ".join("%s %s" % (name, tuple(np.shape(case[name]))) for name in names if name in case)
 
 
 def reference_results(spec, case, backward):
@@ -41,7 +43,7 @@ def compare_case(spec, case, result, backward, tolerance, metric, require_dtype=
 def run_cases(grading, part, case_list, tolerance, metric, require_dtype=None, limits="layers"):
     spec, backward = cases.LAYER_PARTS[part]
     results = grading.proxy.layers(spec, case_list, backward, limits=LIMITS[limits])
-    outcomes = [(shape_text(case), compare_case(spec, case, result, backward, tolerance, metric, require_dtype))
+    outcomes = [(shape_text(case, spec, backward), compare_case(spec, case, result, backward, tolerance, metric, require_dtype))
                 for case, result in zip(case_list, results)]
     return combine(outcomes) if len(outcomes) > 1 else outcomes[0][1], "; ".join(o[0] for o in outcomes)
 
@@ -102,7 +104,7 @@ def test_numeric_gradient(grading, part):
                                        limits=LIMITS["numeric"])
         outcomes = []
         for case, result in zip(case_list, results):
-            outcomes.append((shape_text(case), _numeric_outcome(spec, case, result, step)))
+            outcomes.append((shape_text(case, spec), _numeric_outcome(spec, case, result, step)))
         return combine(outcomes), "; ".join(o[0] for o in outcomes)
     grading.run_check(part, plan.NUMERIC, body)
 

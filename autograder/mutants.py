@@ -1,0 +1,284 @@
+"""Wrong implementations ("mutants") of the graded functions, and stubbed copies.
+
+Each mutant replaces ONE whole function (or method) of a correct package with
+a complete, self-contained wrong version written here, so the mutants do not
+depend on how the reference happens to be written. They serve three uses:
+- tests show that every hidden check fails on at least one wrong implementation;
+- tests show that a mistake costs its own part and only the parts the report
+  names as downstream (rubric depends_on);
+- `make demo` grades an example submission with typical mistakes, generated
+  from the solutions at demo time (no second copy of the package is kept).
+"""
+import re
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+LAYERS = "captioning/rnn_layers.py"
+MODEL = "captioning/classifiers/rnn.py"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    part: str            # the part whose function is wrong
+    file: str            # relative to the assignment folder
+    function: str        # function (or CaptioningRNN method) replaced
+    description: str
+    source: str          # the complete wrong definition
+    also_parts: tuple = ()   # further parts the same code belongs to (e.g. loss serves rnn and lstm)
+    companion: tuple = ()    # (function, source): a CORRECT rewrite the wrong one needs (its cache)
+
+
+def _def(text):
+    return textwrap.dedent(text).strip("\n") + "\n"
+
+
+MUTANTS = [
+    Mutant("rnn_step_forward_no_tanh", "rnn_step_forward", LAYERS, "rnn_step_forward",
+           "forgets the tanh nonlinearity", _def('''
+            def rnn_step_forward(x, prev_h, Wx, Wh, b):
+                next_h = x @ Wx + prev_h @ Wh + b
+                return next_h, (x, prev_h, Wx, Wh, next_h)
+            ''')),
+    Mutant("rnn_step_forward_float64", "rnn_step_forward", LAYERS, "rnn_step_forward",
+           "returns float64 for float32 inputs", _def('''
+            def rnn_step_forward(x, prev_h, Wx, Wh, b):
+                import numpy as np
+                next_h = np.tanh(x.astype(np.float64) @ Wx + prev_h @ Wh + b)
+                return next_h, (x, prev_h, Wx, Wh, next_h)
+            ''')),
+    Mutant("rnn_step_backward_no_tanh_derivative", "rnn_step_backward", LAYERS, "rnn_step_backward",
+           "misses the tanh derivative", _def('''
+            def rnn_step_backward(dnext_h, cache):
+                x, prev_h, Wx, Wh, next_h = cache
+                da = dnext_h
+                return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+            ''')),
+    Mutant("rnn_forward_no_recurrence", "rnn_forward", LAYERS, "rnn_forward",
+           "starts every step from h0 instead of the previous state", _def('''
+            def rnn_forward(x, h0, Wx, Wh, b):
+                import numpy as np
+                N, T, _ = x.shape
+                h = np.stack([np.tanh(x[:, t] @ Wx + h0 @ Wh + b) for t in range(T)], axis=1)
+                return h, (x, h0, Wx, Wh, h)
+            ''')),
+    Mutant("rnn_backward_no_accumulation", "rnn_backward", LAYERS, "rnn_backward",
+           "does not carry the gradient back through time", _def('''
+            def rnn_backward(dh, cache):
+                import numpy as np
+                x, h0, Wx, Wh, h = cache
+                N, T, H = h.shape
+                da = dh * (1 - h * h)
+                h_prev = np.concatenate([h0[:, None, :], h[:, :-1]], axis=1)
+                dx = da @ Wx.T
+                dWx = x.reshape(N * T, -1).T @ da.reshape(N * T, H)
+                dWh = h_prev.reshape(N * T, H).T @ da.reshape(N * T, H)
+                return dx, da[:, 0] @ Wh.T, dWx, dWh, da.reshape(N * T, H).sum(axis=0)
+            ''')),
+    Mutant("word_embedding_forward_transposed", "word_embedding_forward", LAYERS, "word_embedding_forward",
+           "looks words up in the wrong axis order", _def('''
+            def word_embedding_forward(x, W):
+                out = W[x.T].transpose(1, 0, 2)
+                return out, (x, W.shape, W.dtype)
+            ''')),
+    Mutant("word_embedding_backward_no_accumulation", "word_embedding_backward", LAYERS,
+           "word_embedding_backward", "overwrites instead of adding the gradients of repeated words", _def('''
+            def word_embedding_backward(dout, cache):
+                import numpy as np
+                x, (V, D), dtype = cache
+                dW = np.zeros((V, D), dtype=dout.dtype)
+                dW[x.ravel()] = dout.reshape(-1, D)
+                return dW
+            ''')),
+    Mutant("lstm_step_forward_gate_order", "lstm_step_forward", LAYERS, "lstm_step_forward",
+           "splits the activations in the wrong gate order (i, f, g, o)", _def('''
+            def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+                H = prev_h.shape[1]
+                a = x @ Wx + prev_h @ Wh + b
+                i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
+                g, o = np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+                next_c = f * prev_c + i * g
+                next_h = o * np.tanh(next_c)
+                return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, np.tanh(next_c))
+            ''')),
+    Mutant("lstm_step_backward_no_dprev_c_forget", "lstm_step_backward", LAYERS, "lstm_step_backward",
+           "forgets the forget gate in dprev_c", _def('''
+            def lstm_step_backward(dnext_h, dnext_c, cache):
+                x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c = cache
+                dc = dnext_c + dnext_h * o * (1 - tanh_c * tanh_c)
+                da = np.concatenate([dc * g * i * (1 - i), dc * prev_c * f * (1 - f),
+                                     dnext_h * tanh_c * o * (1 - o), dc * i * (1 - g * g)], axis=1)
+                return da @ Wx.T, da @ Wh.T, dc, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+            ''')),
+    Mutant("lstm_forward_cell_not_carried", "lstm_forward", LAYERS, "lstm_forward",
+           "resets the cell state to zero at every step", _def('''
+            def lstm_forward(x, h0, Wx, Wh, b):
+                N, T, _ = x.shape
+                H = h0.shape[1]
+                hs, prev_h = [], h0
+                for t in range(T):
+                    prev_h, _, _ = lstm_step_forward(x[:, t], prev_h, np.zeros_like(h0), Wx, Wh, b)
+                    hs.append(prev_h)
+                h = np.stack(hs, axis=1)
+                return h, (x, h0, Wx, Wh, h)
+            ''')),
+    Mutant("lstm_backward_no_accumulation", "lstm_backward", LAYERS, "lstm_backward",
+           "drops the gradient flowing back into the previous hidden and cell states", _def('''
+            def lstm_backward(dh, cache):
+                x, h0, steps = cache
+                N, T, D = x.shape
+                dx = np.zeros_like(x)
+                dWx, dWh, db = 0, 0, 0
+                for t in reversed(range(T)):
+                    dxt, dh0, _, dWxt, dWht, dbt = lstm_step_backward(dh[:, t], np.zeros_like(h0), steps[t])
+                    dx[:, t] = dxt
+                    dWx, dWh, db = dWx + dWxt, dWh + dWht, db + dbt
+                return dx, dh0, dWx, dWh, db
+            '''), companion=("lstm_forward", _def('''
+            def lstm_forward(x, h0, Wx, Wh, b):
+                N, T, _ = x.shape
+                hs, steps, prev_h, prev_c = [], [], h0, np.zeros_like(h0)
+                for t in range(T):
+                    prev_h, prev_c, step_cache = lstm_step_forward(x[:, t], prev_h, prev_c, Wx, Wh, b)
+                    hs.append(prev_h)
+                    steps.append(step_cache)
+                return np.stack(hs, axis=1), (x, h0, steps)
+            '''))),
+    Mutant("loss_ignores_mask", "rnn_loss", MODEL, "loss",
+           "counts the <NULL> padding steps in the loss", _def('''
+                def loss(self, features, captions):
+                    captions_in, captions_out = captions[:, :-1], captions[:, 1:]
+                    mask = np.ones(captions_out.shape, dtype=bool)
+                    p, grads = self.params, {}
+                    forward, backward = ((rnn_forward, rnn_backward) if self.cell_type == "rnn"
+                                         else (lstm_forward, lstm_backward))
+                    h0, proj_cache = affine_forward(features, p["W_proj"], p["b_proj"])
+                    words, embed_cache = word_embedding_forward(captions_in, p["W_embed"])
+                    hidden, cell_cache = forward(words, h0, p["Wx"], p["Wh"], p["b"])
+                    scores, vocab_cache = temporal_affine_forward(hidden, p["W_vocab"], p["b_vocab"])
+                    loss, dscores = temporal_softmax_loss(scores, captions_out, mask)
+                    dhidden, grads["W_vocab"], grads["b_vocab"] = temporal_affine_backward(dscores, vocab_cache)
+                    dwords, dh0, grads["Wx"], grads["Wh"], grads["b"] = backward(dhidden, cell_cache)
+                    grads["W_embed"] = word_embedding_backward(dwords, embed_cache)
+                    _, grads["W_proj"], grads["b_proj"] = affine_backward(dh0, proj_cache)
+                    return loss, grads
+            '''), also_parts=("lstm_loss",)),
+    Mutant("loss_no_projection_gradient", "rnn_loss", MODEL, "loss",
+           "returns zero gradients for the image projection", _def('''
+                def loss(self, features, captions):
+                    captions_in, captions_out = captions[:, :-1], captions[:, 1:]
+                    mask = captions_out != self._null
+                    p, grads = self.params, {}
+                    forward, backward = ((rnn_forward, rnn_backward) if self.cell_type == "rnn"
+                                         else (lstm_forward, lstm_backward))
+                    h0, proj_cache = affine_forward(features, p["W_proj"], p["b_proj"])
+                    words, embed_cache = word_embedding_forward(captions_in, p["W_embed"])
+                    hidden, cell_cache = forward(words, h0, p["Wx"], p["Wh"], p["b"])
+                    scores, vocab_cache = temporal_affine_forward(hidden, p["W_vocab"], p["b_vocab"])
+                    loss, dscores = temporal_softmax_loss(scores, captions_out, mask)
+                    dhidden, grads["W_vocab"], grads["b_vocab"] = temporal_affine_backward(dscores, vocab_cache)
+                    dwords, dh0, grads["Wx"], grads["Wh"], grads["b"] = backward(dhidden, cell_cache)
+                    grads["W_embed"] = word_embedding_backward(dwords, embed_cache)
+                    grads["W_proj"], grads["b_proj"] = np.zeros_like(p["W_proj"]), np.zeros_like(p["b_proj"])
+                    return loss, grads
+            '''), also_parts=("lstm_loss",)),
+    Mutant("sample_feeds_start_every_step", "rnn_sample", MODEL, "sample",
+           "feeds <START> at every step instead of the previous word", _def('''
+                def sample(self, features, max_length=30):
+                    N = features.shape[0]
+                    captions = self._null * np.ones((N, max_length), dtype=np.int32)
+                    p = self.params
+                    h, _ = affine_forward(features, p["W_proj"], p["b_proj"])
+                    c = np.zeros_like(h)
+                    for t in range(max_length):
+                        x = p["W_embed"][np.full(N, self._start)]
+                        if self.cell_type == "rnn":
+                            h, _ = rnn_step_forward(x, h, p["Wx"], p["Wh"], p["b"])
+                        else:
+                            h, c, _ = lstm_step_forward(x, h, c, p["Wx"], p["Wh"], p["b"])
+                        captions[:, t] = (h @ p["W_vocab"] + p["b_vocab"]).argmax(axis=1)
+                    return captions
+            '''), also_parts=("lstm_sample",)),
+    Mutant("sample_start_in_column_0", "rnn_sample", MODEL, "sample",
+           "returns <START> in column 0 and shifts the caption right", _def('''
+                def sample(self, features, max_length=30):
+                    N = features.shape[0]
+                    captions = self._null * np.ones((N, max_length), dtype=np.int32)
+                    p = self.params
+                    h, _ = affine_forward(features, p["W_proj"], p["b_proj"])
+                    c = np.zeros_like(h)
+                    word = np.full(N, self._start)
+                    captions[:, 0] = word
+                    for t in range(1, max_length):
+                        x = p["W_embed"][word]
+                        if self.cell_type == "rnn":
+                            h, _ = rnn_step_forward(x, h, p["Wx"], p["Wh"], p["b"])
+                        else:
+                            h, c, _ = lstm_step_forward(x, h, c, p["Wx"], p["Wh"], p["b"])
+                        word = (h @ p["W_vocab"] + p["b_vocab"]).argmax(axis=1)
+                        captions[:, t] = word
+                    return captions
+            '''), also_parts=("lstm_sample",)),
+    Mutant("sample_returns_floats", "rnn_sample", MODEL, "sample",
+           "returns float word indices with a wrong shape (N, max_length + 1)", _def('''
+                def sample(self, features, max_length=30):
+                    return np.zeros((features.shape[0], max_length + 1))
+            '''), also_parts=("lstm_sample",)),
+]
+
+MUTANTS_BY_NAME = {m.name: m for m in MUTANTS}
+
+# The bundled example of typical mistakes (for `make demo` and the tests):
+TYPICAL_MISTAKES = ["rnn_step_backward_no_tanh_derivative", "word_embedding_backward_no_accumulation",
+                    "lstm_step_forward_gate_order", "sample_start_in_column_0"]
+
+
+def replace_function(text, name, new_source):
+    """Replace the top-level function or the CaptioningRNN method `name` in module text."""
+    match = re.search(r"^(?P<indent>[ \t]*)def %s\(" % re.escape(name), text, flags=re.M)
+    if not match:
+        raise ValueError("function %s not found" % name)
+    indent = match.group("indent")
+    # The definition ends at the first later line indented no deeper than its `def`.
+    end = re.compile(r"^ {0,%d}\S" % len(indent), re.M).search(text, match.end())
+    end = end.start() if end else len(text)
+    replacement = textwrap.indent(textwrap.dedent(new_source), indent)
+    return text[:match.start()] + replacement + "\n\n" + text[end:]
+
+
+def apply_mutants(base_dir, dest_dir, mutants):
+    """Copy the assignment folder base_dir to dest_dir with the given mutants applied."""
+    base_dir, dest_dir = Path(base_dir), Path(dest_dir)
+    shutil.copytree(base_dir, dest_dir, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    for mutant in mutants:
+        path = dest_dir / mutant.file
+        text = replace_function(path.read_text(), mutant.function, mutant.source)
+        if mutant.companion:
+            text = replace_function(text, *mutant.companion)
+        path.write_text(text)
+    return dest_dir
+
+
+def make_mutant(base_dir, dest_dir, name):
+    return apply_mutants(base_dir, dest_dir, [MUTANTS_BY_NAME[name]])
+
+
+def make_typical_mistakes(base_dir, dest_dir):
+    """The demo's example submission: the solutions with TYPICAL_MISTAKES applied."""
+    return apply_mutants(base_dir, dest_dir, [MUTANTS_BY_NAME[n] for n in TYPICAL_MISTAKES])
+
+
+def stub_package(base_dir, dest_dir):
+    """A copy whose graded bodies raise NotImplementedError, like the release
+    (for tests when release/ has not been built)."""
+    base_dir, dest_dir = Path(base_dir), Path(dest_dir)
+    shutil.copytree(base_dir, dest_dir, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    pattern = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n", re.M | re.S)
+    for path in dest_dir.rglob("*.py"):
+        text = path.read_text()
+        if "### BEGIN SOLUTION" in text:
+            path.write_text(pattern.sub(lambda m: '%sraise NotImplementedError("not implemented yet")\n'
+                                        % m.group(1), text))
+    return dest_dir

@@ -1,0 +1,137 @@
+"""Grading the solutions, the untouched release and the typical-mistakes example,
+end to end through `python -m autograder grade`."""
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import sys
+
+import pytest
+
+from conftest import RELEASE, ROOT, SOURCE, run_grader
+
+sys.path.insert(0, str(ROOT))
+from autograder import mutants, plan, rubric
+from autograder.rubric import upstream_closure
+from autograder.tolerances import LIMITS
+
+PARTS = rubric.parts_by_id()
+AUTO_POINTS = sum(p.points for p in PARTS.values() if p.kind == "auto")
+
+
+def part_scores(results):
+    scores = {}
+    for test in results["tests"]:
+        part = test["extra_data"]["part"]
+        scores[part] = scores.get(part, 0.0) + test["score"]
+    return scores
+
+
+def failing_parts(results):
+    return {t["extra_data"]["part"] for t in results["tests"] if t["status"] == "failed"}
+
+
+def test_solutions_get_every_automatic_point(graded_solutions):
+    results = graded_solutions["results"]
+    failed = [(t["name"], t["output"]) for t in results["tests"] if t["status"] != "passed"]
+    assert failed == []
+    assert results["score"] == pytest.approx(AUTO_POINTS)
+    for part in PARTS.values():
+        if part.kind == "auto":
+            assert part_scores(results)[part.id] == pytest.approx(part.points)
+
+
+def test_results_json_follows_gradescope_schema(graded_solutions):
+    results = graded_solutions["results"]
+    assert isinstance(results["execution_time"], (int, float)) and "score" in results
+    names = [t["name"] for t in results["tests"]]
+    assert len(names) == len(set(names))
+    expected_rows = sum(len(plan.planned_checks(p.id)) for p in PARTS.values() if p.kind == "auto")
+    assert len(names) == expected_rows
+    for test in results["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test)
+        assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
+        assert not PARTS[test["extra_data"]["part"]].kind == "manual"
+    assert "Isolation:" in results["output"]
+
+
+def test_reports_list_manual_parts_and_plot_the_loss_curves(graded_solutions):
+    out = graded_solutions["out"]
+    markdown = (out / "report.md").read_text()
+    html = (out / "report.html").read_text()
+    for part in PARTS.values():
+        if part.kind == "manual":
+            assert "%s | manual (%g points)" % (part.title, part.points) in markdown
+            assert part.title in html
+    assert "data:image/png;base64," in html
+    assert "Isolation:" in markdown and "Isolation:" in html
+
+
+def test_wall_clock_limits_are_at_least_ten_times_the_reference(graded_solutions):
+    for test in graded_solutions["results"]["tests"]:
+        seconds = test["extra_data"]["seconds"]
+        kind = "overfit" if "Overfit" in test["name"] else "numeric" if "numeric" in test["name"] else "layers"
+        assert 10 * seconds <= LIMITS[kind].wall_seconds, test["name"]
+
+
+def release_or_stub(tmp_path):
+    """The built release when it is there, else a stubbed copy of the source."""
+    layers = RELEASE / "captioning" / "rnn_layers.py"
+    if layers.is_file() and "NotImplementedError" in layers.read_text():
+        return RELEASE
+    return mutants.stub_package(SOURCE, tmp_path / "stubbed" / "rnn_captioning")
+
+
+def test_untouched_release_gets_zero(tmp_path):
+    proc, results = run_grader(release_or_stub(tmp_path), tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert results["score"] == 0
+    assert all(t["status"] == "failed" for t in results["tests"])
+    assert all("not implemented" in t["output"] for t in results["tests"] if "Overfit" not in t["name"])
+
+
+@pytest.mark.slow
+def test_typical_mistakes_lose_only_their_parts_and_named_downstream_parts(correct_submission, tmp_path):
+    example = mutants.make_typical_mistakes(correct_submission, tmp_path / "typical" / "rnn_captioning")
+    proc, results = run_grader(example, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    own = set()
+    for name in mutants.TYPICAL_MISTAKES:
+        mutant = mutants.MUTANTS_BY_NAME[name]
+        own |= {mutant.part, *mutant.also_parts}
+    failing = failing_parts(results)
+    assert own <= failing
+    for part in failing - own:
+        upstream = set(upstream_closure(part, PARTS)) & own
+        assert upstream, "%s fails but depends on none of the mistakes" % part
+        for test in results["tests"]:
+            if test["extra_data"]["part"] == part and test["status"] == "failed":
+                assert "also fail" in test["output"] and "fix" in test["output"]
+
+
+def test_zip_and_nbgrader_layouts(correct_submission, tmp_path):
+    archive = tmp_path / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in (correct_submission / "captioning").rglob("*.py"):
+            zf.write(path, "rnn_captioning/" + str(path.relative_to(correct_submission)))
+    nbgrader = tmp_path / "submitted" / "alice" / "rnn_captioning"
+    shutil.copytree(correct_submission, nbgrader, ignore=shutil.ignore_patterns("__pycache__"))
+    for submission in (archive, nbgrader):
+        proc, results = run_grader(submission, tmp_path / ("out_" + submission.name), "-k", "rnn_step")
+        assert proc.returncode == 0, proc.stderr
+        assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
+
+
+def test_submission_without_package_is_graded_zero_with_a_reason(tmp_path):
+    (tmp_path / "empty").mkdir()
+    proc, results = run_grader(tmp_path / "empty", tmp_path / "out")
+    assert proc.returncode == 0
+    assert results["score"] == 0 and "no captioning/rnn_layers.py" in results["output"]
+
+
+def test_grader_that_cannot_run_exits_nonzero_with_the_reason(correct_submission, tmp_path):
+    env = dict(os.environ, AUTOGRADER_DATA_DIR=str(tmp_path / "missing"))
+    proc, results = run_grader(correct_submission, tmp_path / "out", env=env)
+    assert proc.returncode == 2 and results is None
+    assert "cannot run" in proc.stderr and "dataset" in proc.stderr
