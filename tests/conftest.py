@@ -22,3 +22,33 @@ if str(SOURCE) not in sys.path:
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+# --- autograder (issue 4) -------------------------------------------------
+# Grading runs `python -m autograder grade` in a subprocess, as a user would;
+# the solutions are graded once per session (each xdist worker) and reused.
+import json as _json
+import subprocess as _subprocess
+
+
+def run_grader(submission, out_dir, *extra, env=None, timeout=900):
+    """Run the grader CLI; returns (CompletedProcess, results dict or None)."""
+    command = [sys.executable, "-m", "autograder", "grade", str(submission), "--out", str(out_dir), *extra]
+    proc = _subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
+    results_path = Path(out_dir) / "results.json"
+    results = _json.loads(results_path.read_text()) if results_path.exists() else None
+    return proc, results
+
+
+@pytest.fixture(scope="session")
+def correct_submission():
+    """The built solutions, or the source (its markers are comments) before the first build."""
+    return SOLUTIONS if (SOLUTIONS / "captioning" / "rnn_layers.py").is_file() else SOURCE
+
+
+@pytest.fixture(scope="session")
+def graded_solutions(correct_submission, tmp_path_factory):
+    out = tmp_path_factory.mktemp("graded_solutions")
+    proc, results = run_grader(correct_submission, out)
+    assert proc.returncode == 0, proc.stderr
+    return {"proc": proc, "results": results, "out": out}
