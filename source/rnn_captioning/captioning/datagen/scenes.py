@@ -40,9 +40,9 @@ _JITTER = 0.05           # random shift of each object, as a fraction of the sid
 # Words as written, with the probability of each synonym. The very rare ones
 # fall below the vocabulary's count threshold and so become <UNK>.
 SYNONYMS = {
-    "red": [("red", 0.995), ("crimson", 0.005)],
+    "red": [("red", 0.999), ("crimson", 0.001)],
     "green": [("green", 1.0)],
-    "blue": [("blue", 0.995), ("azure", 0.005)],
+    "blue": [("blue", 0.999), ("azure", 0.001)],
     "yellow": [("yellow", 1.0)],
     "purple": [("purple", 0.85), ("violet", 0.15)],
     "orange": [("orange", 1.0)],
