@@ -24,6 +24,23 @@ def root():
     return ROOT
 
 
+# --- data (issue 3) -------------------------------------------------------
+# The embedded synthetic dataset at datasets/synthetic_captioning (`make data`
+# makes it). If it is missing, the first test that needs it generates it
+# there; a file lock keeps parallel xdist workers from generating it twice.
+@pytest.fixture(scope="session")
+def synthetic_data_dir():
+    import fcntl
+    from captioning.datagen import layout, synthetic
+
+    DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
+    with open(DATA_DIR.parent / ".synthetic_captioning.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not layout.has_dataset_files(str(DATA_DIR)):
+            synthetic.generate(str(DATA_DIR))
+    return str(DATA_DIR)
+
+
 # --- autograder (issue 4) -------------------------------------------------
 # Grading runs `python -m autograder grade` in a subprocess, as a user would;
 # the solutions are graded once per session (each xdist worker) and reused.
