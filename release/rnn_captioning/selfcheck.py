@@ -1,0 +1,103 @@
+"""Which parts of the assignment do you have right? Run it inside this folder:
+
+    python selfcheck.py              # the quick checks, a few seconds
+    python selfcheck.py --overfit    # also the two overfitting runs (about a minute)
+    python selfcheck.py rnn_forward lstm_loss    # only some parts
+
+It runs the same visible checks as the notebooks (captioning/public_checks.py)
+against your own package and prints one row per part of rubric.json with its
+points. The autograder uses other, hidden inputs as well, so passing here is
+necessary, not sufficient. Exit status 0 means every part that ran passed.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from captioning.public_checks import (  # noqa: E402  (the path must be set first)
+    CheckOutcome, overfit_measurement, run_check, train_overfit_model)
+
+
+def load_rubric():
+    with open(HERE / "rubric.json") as f:
+        return json.load(f)["parts"]
+
+
+def run_overfit(cell_type):
+    """Train the small overfitting model with a progress bar; never raises."""
+    from tqdm import tqdm
+    part = "overfit_%s" % cell_type
+    bar = tqdm(desc="overfit %s" % cell_type, unit="it", leave=False, file=sys.stderr)
+
+    def progress(iteration, total, loss):
+        bar.total = total
+        bar.set_postfix(loss="%.3f" % loss)
+        bar.update(1)
+
+    try:
+        _, solver = train_overfit_model(cell_type, progress=progress)
+    except NotImplementedError as exc:
+        return CheckOutcome(part, "not implemented", detail=str(exc))
+    except Exception as exc:  # a bug in the model must be a row, not a crash
+        return CheckOutcome(part, "error", detail="%s: %s" % (type(exc).__name__, exc))
+    finally:
+        bar.close()
+    measurement = overfit_measurement(cell_type, solver.loss_history[-1])
+    return CheckOutcome(part, "pass" if measurement.passed else "fail", [measurement])
+
+
+def outcome_for(part, with_overfit):
+    if part["kind"] == "manual":
+        return CheckOutcome(part["id"], "manual", detail="graded by your instructor")
+    if part["id"].startswith("overfit_"):
+        if not with_overfit:
+            return CheckOutcome(part["id"], "not run", detail="add --overfit to run it")
+        return run_overfit(part["id"].split("_", 1)[1])
+    return run_check(part["id"])
+
+
+def summary(outcome):
+    """One short line: the failing measurements with their bounds, or the reason."""
+    failing = [m for m in outcome.measurements if not m.passed]
+    if failing:
+        return "; ".join("%s %s %.3g (%s %s)" % (
+            m.label, m.what, m.value, "expected" if m.kind == "range" else "tolerance",
+            "%g to %g" % tuple(m.bound) if m.kind == "range" else "%.0e" % m.bound)
+            for m in failing[:3]) + (" ..." if len(failing) > 3 else "")
+    return outcome.detail
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Check your captioning package against the visible checks.")
+    parser.add_argument("parts", nargs="*", help="part ids to check (default: all)")
+    parser.add_argument("--overfit", action="store_true", help="also run the overfitting checks")
+    args = parser.parse_args(argv)
+
+    rubric = load_rubric()
+    known = {p["id"] for p in rubric}
+    unknown = [p for p in args.parts if p not in known]
+    if unknown:
+        parser.error("unknown part(s): %s; choose from %s" % (", ".join(unknown), ", ".join(sorted(known))))
+    chosen = [p for p in rubric if not args.parts or p["id"] in args.parts]
+
+    print("%-28s %6s  %-16s %s" % ("part", "points", "status", "details"))
+    print("-" * 96)
+    failed = 0
+    for part in chosen:
+        outcome = outcome_for(part, args.overfit or part["id"] in args.parts)
+        if outcome.status not in ("pass", "manual", "not run"):
+            failed += 1
+        print("%-28s %6d  %-16s %s" % (part["title"][:28], part["points"], outcome.status, summary(outcome)))
+        sys.stdout.flush()
+    print("-" * 96)
+    auto = [p for p in chosen if p["kind"] == "auto"]
+    print("%d of %d automatically graded parts need work." % (failed, len(auto)) if failed
+          else "Every part that ran passed. The autograder also uses hidden inputs.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
