@@ -457,3 +457,25 @@ def test_get_datasets_coco_command(server, tiny_data_dir, tmp_path):
     assert good.returncode == 0, good.stderr
     assert "CAPTIONING_DATA=coco" in good.stdout
     layout.check_dataset(str(out))
+
+
+# ------------------------------------------------------------- learnability
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell_type, lr_decay, target", [("rnn", 0.95, 0.1), ("lstm", 0.995, 0.5)])
+def test_notebook_overfit_check_passes_on_the_synthetic_data(synthetic_data_dir, cell_type,
+                                                             lr_decay, target):
+    """The seeds' overfit cell, with the reference model and solver."""
+    from captioning.captioning_solver import CaptioningSolver
+    from captioning.classifiers.rnn import CaptioningRNN
+
+    np.random.seed(231)
+    small = load_coco_data(base_dir=synthetic_data_dir, max_train=50)
+    model = CaptioningRNN(cell_type=cell_type, word_to_idx=small["word_to_idx"],
+                          input_dim=small["train_features"].shape[1],
+                          hidden_dim=512, wordvec_dim=256)
+    solver = CaptioningSolver(model, small, update_rule="adam", num_epochs=50, batch_size=25,
+                              optim_config={"learning_rate": 5e-3}, lr_decay=lr_decay,
+                              verbose=False)
+    solver.train()
+    assert solver.loss_history[-1] < target
