@@ -77,10 +77,11 @@ MUTANTS = [
                 dWh = h_prev.reshape(N * T, H).T @ da.reshape(N * T, H)
                 return dx, da[:, 0] @ Wh.T, dWx, dWh, da.reshape(N * T, H).sum(axis=0)
             ''')),
-    Mutant("word_embedding_forward_transposed", "word_embedding_forward", LAYERS, "word_embedding_forward",
-           "looks words up in the wrong axis order", _def('''
+    Mutant("word_embedding_forward_wrong_reshape", "word_embedding_forward", LAYERS, "word_embedding_forward",
+           "looks the words up in time-major order but reshapes batch-major", _def('''
             def word_embedding_forward(x, W):
-                out = W[x.T].transpose(1, 0, 2)
+                N, T = x.shape
+                out = W[x.T.ravel()].reshape(N, T, -1)
                 return out, (x, W.shape, W.dtype)
             ''')),
     Mutant("word_embedding_backward_no_accumulation", "word_embedding_backward", LAYERS,
@@ -145,6 +146,43 @@ MUTANTS = [
                     hs.append(prev_h)
                     steps.append(step_cache)
                 return np.stack(hs, axis=1), (x, h0, steps)
+            '''))),
+    Mutant("lstm_backward_gate_order", "lstm_backward", LAYERS, "lstm_backward",
+           "puts the gate gradients in a different order (i, f, g, o) than the forward pass (i, f, o, g)",
+           _def('''
+            def lstm_backward(dh, cache):
+                x, h0, Wx, Wh, steps = cache
+                N, T, D = x.shape
+                H = h0.shape[1]
+                dx = np.zeros_like(x)
+                dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H, dtype=x.dtype)
+                dnext_h, dnext_c = np.zeros_like(h0), np.zeros_like(h0)
+                for t in reversed(range(T)):
+                    prev_h, prev_c, i, f, o, g, tanh_c = steps[t]
+                    dh_t = dh[:, t] + dnext_h
+                    dc = dnext_c + dh_t * o * (1 - tanh_c ** 2)
+                    da = np.concatenate([dc * g * i * (1 - i), dc * prev_c * f * (1 - f),
+                                         dc * i * (1 - g ** 2), dh_t * tanh_c * o * (1 - o)], axis=1)
+                    dx[:, t] = da @ Wx.T
+                    dWx += x[:, t].T @ da
+                    dWh += prev_h.T @ da
+                    db += da.sum(axis=0)
+                    dnext_h, dnext_c = da @ Wh.T, dc * f
+                return dx, dnext_h, dWx, dWh, db
+            '''), companion=("lstm_forward", _def('''
+            def lstm_forward(x, h0, Wx, Wh, b):
+                N, T, _ = x.shape
+                H = h0.shape[1]
+                hs, steps, prev_h, prev_c = [], [], h0, np.zeros_like(h0)
+                for t in range(T):
+                    a = x[:, t] @ Wx + prev_h @ Wh + b
+                    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 2 * H:3 * H])
+                    g = np.tanh(a[:, 3 * H:])
+                    c = f * prev_c + i * g
+                    steps.append((prev_h, prev_c, i, f, o, g, np.tanh(c)))
+                    prev_h, prev_c = o * np.tanh(c), c
+                    hs.append(prev_h)
+                return np.stack(hs, axis=1), (x, h0, Wx, Wh, steps)
             '''))),
     Mutant("loss_ignores_mask", "rnn_loss", MODEL, "loss",
            "counts the <NULL> padding steps in the loss", _def('''
