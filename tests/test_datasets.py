@@ -254,6 +254,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     server.cut_after (if set) closes the connection after that many body
     bytes while promising the full length: an interrupted download.
+    server.ignore_range makes it answer every request with the whole file.
     """
 
     def do_GET(self):
@@ -263,7 +264,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
             return
         start = 0
-        wanted = self.headers.get("Range")
+        wanted = None if self.server.ignore_range else self.headers.get("Range")
         if wanted and wanted.startswith("bytes=") and wanted.endswith("-"):
             start = int(wanted[len("bytes="):-1])
             if start >= len(body):
@@ -293,7 +294,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.files, httpd.requests, httpd.cut_after = {}, [], None
+    httpd.files, httpd.requests, httpd.cut_after, httpd.ignore_range = {}, [], None, False
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     httpd.url = "http://127.0.0.1:%d" % httpd.server_address[1]
@@ -376,6 +377,20 @@ def test_download_resumes_a_partial_file(server, tiny_data_dir, tmp_path):
     assert not Path(str(target) + ".part").exists()
 
 
+@pytest.mark.parametrize("case", ["part_already_complete", "server_ignores_range"])
+def test_resume_edge_cases(server, tiny_data_dir, tmp_path, case):
+    archive = _zip_of(tiny_data_dir)
+    server.files["/coco_captioning.zip"] = archive
+    target = tmp_path / "coco_captioning.zip"
+    if case == "part_already_complete":
+        Path(str(target) + ".part").write_bytes(archive)      # the server answers 416
+    else:
+        server.ignore_range = True                             # the server answers 200
+        Path(str(target) + ".part").write_bytes(archive[:100])
+    download.download(server.url + "/coco_captioning.zip", str(target), show_progress=False)
+    assert target.read_bytes() == archive
+
+
 def test_interrupted_download_keeps_the_part_then_resumes(server, tiny_data_dir, tmp_path):
     archive = _zip_of(tiny_data_dir)
     server.files["/coco_captioning.zip"] = archive
@@ -429,6 +444,7 @@ def test_archive_with_wrong_shapes_is_refused(server, tiny_data_dir, tmp_path):
         download.fetch_coco(str(destination), url=server.url + "/coco_captioning.zip",
                             show_progress=False)
     assert not destination.exists() and _left_over(tmp_path / "datasets") == []
+    assert os.listdir(tmp_path / "datasets" / "downloads") == []
 
 
 def test_archive_missing_a_file_is_refused(server, tiny_data_dir, tmp_path):
