@@ -115,8 +115,8 @@ def _holds_data(folder):
 
 def _how_to_get_data(choice):
     flag = " --coco" if choice == "coco" else ""
-    return ("To get it, run `%s%s` inside the assignment folder %s, "
-            "or set %s to a folder that holds the data."
+    return ("To get it, run `%s%s` inside the assignment folder %s "
+            "(in the course repository: `make data`), or set %s to a folder that holds the data."
             % (GET_DATA_COMMAND, flag, ASSIGNMENT_DIR, DATA_ENV_VAR))
 
 
