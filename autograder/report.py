@@ -118,7 +118,10 @@ def _fence(text):
 
 
 def _clip(text):
-    return text if len(text) <= MAX_LOG_CHARS else text[:MAX_LOG_CHARS] + "\n... [clipped]"
+    """The head and the tail of a long text (the tail says how much the sandbox dropped)."""
+    if len(text) <= MAX_LOG_CHARS:
+        return text
+    return text[:MAX_LOG_CHARS - 300] + "\n... [clipped] ...\n" + text[-300:]
 
 
 def report_markdown(grade):

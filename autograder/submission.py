@@ -11,6 +11,7 @@ forge points.
 import shutil
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -122,7 +123,8 @@ def prepare(submission, workdir, reference_package=REFERENCE_DIR / PACKAGE):
         unpacked.mkdir(parents=True)
         try:
             _unzip(submission, unpacked, notes)
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+                NotImplementedError, zlib.error) as exc:
             raise SubmissionError("the zip file is damaged: %s" % exc) from None
         submission = unpacked
     scratch = workdir / "scratch"

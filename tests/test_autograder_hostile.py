@@ -1,0 +1,388 @@
+"""The hostile corpus: submissions that attack the grader, one or more per
+threat class of DESIGN.md. Each test asserts that no point is forged, that the
+grader finishes within a bound, that the kit's files are unchanged, and that a
+later (correct) submission is graded as before.
+
+Each hostile submission is a correct submission with one function replaced
+(or files added), so any point it keeps for the attacked part would be forged.
+"""
+import hashlib
+import io
+import json
+import os
+import shutil
+import stat
+import sys
+import textwrap
+import time
+import uuid
+import zipfile
+
+import pytest
+
+from conftest import ROOT, SOURCE, run_grader
+
+sys.path.insert(0, str(ROOT))
+from autograder import mutants  # noqa: E402
+from autograder.sandbox import UID_RANGE  # noqa: E402
+
+LAYERS = "captioning/rnn_layers.py"
+GUARDED = [ROOT / "autograder", SOURCE / "captioning" / "rnn_layers.py",
+           SOURCE / "captioning" / "classifiers" / "rnn.py", SOURCE / "rubric.json"]
+
+
+def kit_fingerprint():
+    digest = hashlib.sha256()
+    for root in GUARDED:
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*")
+                                                      if p.is_file() and "__pycache__" not in p.parts)
+        for path in paths:
+            digest.update(str(path).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build(base, tmp_path, replace=None, append="", files=None):
+    """A copy of base with functions replaced ({name: source}), code appended to
+    rnn_layers.py, and extra files ({relative path: text})."""
+    folder = tmp_path / "hostile" / "rnn_captioning"
+    shutil.copytree(base, folder, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    layers = folder / LAYERS
+    text = layers.read_text()
+    for name, source in (replace or {}).items():
+        text = mutants.replace_function(text, name, textwrap.dedent(source))
+    layers.write_text(text + "\n" + textwrap.dedent(append))
+    for relative, content in (files or {}).items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(textwrap.dedent(content))
+    return folder
+
+
+def sandbox_processes(marker):
+    """Processes of the sandbox uids whose command line holds marker."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % entry) as f:
+                uid = int(next(line for line in f if line.startswith("Uid:")).split()[1])
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, StopIteration):
+            continue
+        if uid in UID_RANGE and marker in cmdline:
+            found.append((entry, cmdline))
+    return found
+
+
+def grade_hostile(submission, tmp_path, select, bound_seconds):
+    before = kit_fingerprint()
+    started = time.monotonic()
+    proc, results = run_grader(submission, tmp_path / "out", "-k", select)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert elapsed < bound_seconds, "grading took %.0f s" % elapsed
+    assert kit_fingerprint() == before, "the kit's files changed"
+    return results
+
+
+def assert_parts_get_nothing(results, *parts):
+    for test in results["tests"]:
+        if test["extra_data"]["part"] in parts:
+            assert test["status"] == "failed" and test["score"] == 0, test["name"]
+
+
+def assert_later_submission_unaffected(correct_submission, tmp_path, select):
+    proc, results = run_grader(correct_submission, tmp_path / "later", "-k", select)
+    assert proc.returncode == 0, proc.stderr
+    assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
+
+
+WRONG_STEP = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    {attack}
+    next_h = x @ Wx + prev_h @ Wh + b
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+"""
+
+
+def wrong_step(attack):
+    return {"rnn_step_forward": WRONG_STEP.format(attack=textwrap.indent(textwrap.dedent(attack), "    ").strip())}
+
+
+# ---------------------------------------------------------------------------
+# escaping time or memory limits
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("attack, expected", [
+    ("while True:\n    pass", "limit"),                                       # burns CPU
+    ("import time\ntime.sleep(10 ** 6)", "wall-clock"),                       # sleeps
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)", "wall-clock"),  # stops itself
+])
+def test_hanging_code_costs_only_its_part(correct_submission, tmp_path, attack, expected):
+    submission = build(correct_submission, tmp_path, replace=wrong_step(attack))
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward or word_embedding_forward", 60)
+    assert_parts_get_nothing(results, "rnn_step_forward")
+    assert any(expected in t["output"] for t in results["tests"])
+    other = [t for t in results["tests"] if t["extra_data"]["part"] == "word_embedding_forward"]
+    assert other and all(t["status"] == "passed" for t in other)
+
+
+def test_fork_bomb_at_import_is_contained_and_cleaned_up(correct_submission, tmp_path):
+    marker = "98%04d" % (os.getpid() % 10000)
+    submission = build(correct_submission, tmp_path, append="""
+        import os as _os
+        while True:
+            try:
+                if _os.fork() == 0:
+                    _os.execv("/bin/sleep", ["sleep", "%s"])
+            except OSError:
+                pass
+        """ % marker)
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward", 60)
+    assert results["score"] == 0
+    assert sandbox_processes("sleep " + marker) == []
+    assert_later_submission_unaffected(correct_submission, tmp_path, "rnn_step_forward")
+
+
+@pytest.mark.parametrize("attack", [
+    "import numpy\nnumpy.ones(1 << 40)",                              # one huge allocation
+    "hoard = [bytearray(1 << 27) for _ in range(200)]",               # memory grabbed bit by bit
+    "open('big.bin', 'wb').write(b'0' * (1 << 30))",                  # a huge file
+])
+def test_memory_and_disk_exhaustion_fail_the_check_only(correct_submission, tmp_path, attack):
+    submission = build(correct_submission, tmp_path, replace=wrong_step(attack))
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward", 60)
+    assert_parts_get_nothing(results, "rnn_step_forward")
+    assert_later_submission_unaffected(correct_submission, tmp_path, "rnn_step_forward")
+
+
+def test_flood_of_output_and_numpy_warnings_cost_nothing(correct_submission, tmp_path):
+    submission = build(correct_submission, tmp_path, replace={"rnn_step_forward": """
+        def rnn_step_forward(x, prev_h, Wx, Wh, b):
+            import sys, warnings
+            print("x" * 10 ** 7)
+            sys.stderr.write("e" * 10 ** 7)
+            np.log(-np.ones(3)), np.ones(2) / 0
+            warnings.warn("noise")
+            next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
+            return next_h, (x, prev_h, Wx, Wh, next_h)
+        """})
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward", 60)
+    assert all(t["status"] == "passed" for t in results["tests"])
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert len(report) < 500_000 and "more bytes not shown" in report
+
+
+# ---------------------------------------------------------------------------
+# killing or confusing the runner; forging results
+# ---------------------------------------------------------------------------
+
+FAKE_RESULTS = json.dumps({"score": 1000, "tests": [{"name": "all", "score": 1000, "max_score": 1,
+                                                      "status": "passed"}]})
+
+
+@pytest.mark.parametrize("attack", [
+    "import os\nos._exit(0)",
+    "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(-1, signal.SIGKILL)",
+    "import os\nos.closerange(0, 4096)",
+    # fake results on stdout, and a forged reply (zeros) on every inheritable fd
+    "import os, sys\nsys.path.insert(0, '/opt/grader')\nimport protocol\n"
+    "print(%r)\nmessage = protocol.encode({'0:out0': np.zeros((3, 4))}, {'errors': {}, 'fatal': None})\n"
+    "print(message)\nfor fd in range(3, 64):\n    try:\n        os.write(fd, message)\n    except OSError:\n"
+    "        pass" % FAKE_RESULTS,
+])
+def test_killing_or_confusing_the_runner_forges_nothing(correct_submission, tmp_path, attack):
+    submission = build(correct_submission, tmp_path, replace=wrong_step(attack))
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward or rnn_forward", 60)
+    assert_parts_get_nothing(results, "rnn_step_forward")
+    assert all(t["status"] == "passed" for t in results["tests"] if t["extra_data"]["part"] == "rnn_forward")
+    assert results["score"] < 1000
+    assert_later_submission_unaffected(correct_submission, tmp_path, "rnn_step_forward")
+
+
+def test_monkeypatching_numpy_in_the_child_forges_nothing(correct_submission, tmp_path):
+    submission = build(correct_submission, tmp_path, replace=wrong_step("pass"), append="""
+        import numpy as _np
+        _np.allclose = lambda *a, **k: True
+        _np.isfinite = lambda *a, **k: True
+        _np.max = lambda *a, **k: 0.0
+        _np.abs = lambda x: x * 0
+        _np.testing.assert_allclose = lambda *a, **k: None
+        """)
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward", 60)
+    assert_parts_get_nothing(results, "rnn_step_forward")
+
+
+def test_objects_nan_broadcastable_shapes_and_odd_dtypes_never_pass(correct_submission, tmp_path):
+    submission = build(correct_submission, tmp_path, replace={
+        "rnn_step_forward": """
+            def rnn_step_forward(x, prev_h, Wx, Wh, b):
+                class Sneaky:
+                    def __array__(self, *a, **k):
+                        raise RuntimeError("no")
+                    def __eq__(self, other):
+                        return True
+                return Sneaky(), None
+            """,
+        "rnn_forward": """
+            def rnn_forward(x, h0, Wx, Wh, b):
+                return np.full((x.shape[0], x.shape[1], h0.shape[1]), np.nan), None
+            """,
+        "word_embedding_forward": """
+            def word_embedding_forward(x, W):
+                return W[x].mean(axis=(0, 1), keepdims=True), None   # broadcasts against (N, T, D)
+            """,
+        "lstm_step_forward": """
+            def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+                z = (x @ Wx[:, :prev_h.shape[1]]).astype(np.complex128)
+                return z, z, None
+            """,
+        "lstm_forward": """
+            def lstm_forward(x, h0, Wx, Wh, b):
+                return [[0.0] * h0.shape[1]] * x.shape[0], None
+            """,
+    })
+    forward_parts = ["rnn_step_forward", "rnn_forward", "word_embedding_forward",
+                     "lstm_step_forward", "lstm_forward"]
+    results = grade_hostile(submission, tmp_path, " or ".join(forward_parts), 90)
+    assert_parts_get_nothing(results, *forward_parts)
+    assert len(results["tests"]) == 15
+
+
+def test_submission_files_cannot_change_the_grader(correct_submission, tmp_path):
+    marker = tmp_path / ("grader_ran_submission_file_" + uuid.uuid4().hex)
+    hook = "open(%r, 'w').write('ran')\n" % str(marker)
+    force_pass = hook + textwrap.dedent("""
+        import pytest
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_makereport(item, call):
+            outcome = yield
+            outcome.get_result().outcome = "passed"
+        """)
+    files = {name: hook for name in ("sitecustomize.py", "usercustomize.py", "captioning/sitecustomize.py")}
+    files.update({"conftest.py": force_pass, "captioning/conftest.py": force_pass,
+                  "pytest.ini": "[pytest]\naddopts = -p no:terminal\n", "setup.cfg": "[tool:pytest]\n",
+                  "captioning/evil.pth": "import os; " + hook, "evil.pth": "import os; " + hook})
+    submission = build(correct_submission, tmp_path, replace=wrong_step("pass"), files=files)
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward", 60)
+    assert_parts_get_nothing(results, "rnn_step_forward")
+    assert not marker.exists()
+
+
+# ---------------------------------------------------------------------------
+# reading hidden or reference material
+# ---------------------------------------------------------------------------
+
+def test_reference_and_grader_files_are_out_of_reach(correct_submission, tmp_path):
+    targets = [str(SOURCE / "captioning" / "rnn_layers.py"), "../../source/rnn_captioning/captioning/rnn_layers.py",
+               str(ROOT / "solutions" / "rnn_captioning" / "captioning" / "rnn_layers.py"),
+               str(ROOT / "autograder" / "cases.py"), str(ROOT / "autograder" / "checks" / "test_layers.py"),
+               "/proc/1/environ", "/proc/%d/environ" % os.getpid(), "/root/.bash_history", "/etc/shadow"]
+    attack = """
+        import os, glob
+        for path in %r + ["/proc/%%d/environ" %% os.getppid()]:
+            try:
+                text = open(path).read()
+                print("LEAK", path, len(text))
+                if "def rnn_step_forward" in text:
+                    scope = {}
+                    exec(text, scope)
+                    return scope["rnn_step_forward"](x, prev_h, Wx, Wh, b)
+            except Exception as exc:
+                print("denied", path, type(exc).__name__)
+        print("visible", glob.glob("/work/*"), glob.glob("/opt/grader/*"))
+        try:
+            import autograder
+            print("LEAK autograder importable")
+        except ImportError:
+            print("denied autograder")
+        """ % targets
+    submission = build(correct_submission, tmp_path, replace=wrong_step(attack))
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward", 60)
+    assert_parts_get_nothing(results, "rnn_step_forward")
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "denied" in report
+    for line in report.splitlines():
+        if line.startswith("LEAK"):
+            # only the sandbox's own /proc/1 (bwrap's init) may be visible; it holds no secret
+            assert "/proc/" in line and "environ" in line, line
+
+
+# ---------------------------------------------------------------------------
+# harming later submissions
+# ---------------------------------------------------------------------------
+
+def test_writing_outside_scratch_and_background_processes_do_not_persist(correct_submission, tmp_path):
+    marker = "98%04d" % ((os.getpid() + 1) % 10000)
+    outside = "/tmp/autograder_hostile_" + uuid.uuid4().hex
+    attack = """
+        import os
+        for path in [%r, %r, %r, %r, os.path.expanduser("~/.hostile")]:
+            try:
+                with open(path, "a") as f:
+                    f.write("x = 1\\n")
+                print("WROTE", path)
+            except Exception as exc:
+                print("denied", path, type(exc).__name__)
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                os.execv("/bin/sleep", ["sleep", %r])
+            os._exit(0)
+        """ % (outside, str(ROOT / "autograder" / "checks" / "conftest.py"),
+               str(SOURCE / "captioning" / "rnn_layers.py"), "/etc/hostile", marker)
+    correct_body = {"rnn_step_forward": """
+        def rnn_step_forward(x, prev_h, Wx, Wh, b):
+            {attack}
+            next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
+            return next_h, (x, prev_h, Wx, Wh, next_h)
+        """.format(attack=textwrap.indent(textwrap.dedent(attack), "            ").strip())}
+    submission = build(correct_submission, tmp_path, replace=correct_body)
+    grade_hostile(submission, tmp_path, "rnn_step_forward", 60)
+    assert not os.path.exists(outside) and not os.path.exists("/etc/hostile")
+    assert sandbox_processes("sleep " + marker) == []
+    assert_later_submission_unaffected(correct_submission, tmp_path, "rnn_step_forward")
+
+
+# ---------------------------------------------------------------------------
+# hostile archives and links
+# ---------------------------------------------------------------------------
+
+def test_hostile_zip_entries_are_refused_with_a_note(correct_submission, tmp_path):
+    archive = tmp_path / "hostile.zip"
+    escape_name = "escaped_" + uuid.uuid4().hex
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in (correct_submission / "captioning").rglob("*.py"):
+            zf.write(path, "rnn_captioning/" + str(path.relative_to(correct_submission)))
+        zf.writestr("../" + escape_name, "escaped")
+        zf.writestr("/tmp/" + escape_name, "absolute")
+        link = zipfile.ZipInfo("rnn_captioning/captioning/link.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(link, str(SOURCE / "captioning" / "rnn_layers.py"))
+        zf.writestr("rnn_captioning/bomb.bin", b"\0" * (300 << 20))   # ~300 KB compressed
+    results = grade_hostile(archive, tmp_path, "rnn_step_forward", 60)
+    assert all(t["status"] == "passed" for t in results["tests"])
+    for expected in ("outside the submission", "symbolic links", "too large"):
+        assert expected in results["output"]
+    assert not (tmp_path / escape_name).exists() and not os.path.exists("/tmp/" + escape_name)
+
+
+def test_symlink_to_the_reference_is_not_followed(correct_submission, tmp_path):
+    folder = tmp_path / "linked" / "rnn_captioning"
+    shutil.copytree(mutants.stub_package(SOURCE, tmp_path / "stub" / "rnn_captioning"), folder)
+    (folder / LAYERS).unlink()
+    (folder / LAYERS).symlink_to(SOURCE / "captioning" / "rnn_layers.py")
+    results = grade_hostile(folder, tmp_path, "rnn_step_forward", 60)
+    assert results["score"] == 0
+    assert "symbolic link" in results["output"] or "no captioning" in results["output"]
+
+
+def test_zip_that_is_not_a_zip_or_is_damaged(tmp_path):
+    damaged = tmp_path / "damaged.zip"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("rnn_captioning/captioning/rnn_layers.py", "x = 1\n" * 1000)
+    damaged.write_bytes(buffer.getvalue()[:200] + b"garbage" + buffer.getvalue()[220:])
+    proc, results = run_grader(damaged, tmp_path / "out", "-k", "rnn_step_forward")
+    assert proc.returncode == 0 and results["score"] == 0
