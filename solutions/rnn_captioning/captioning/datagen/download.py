@@ -15,6 +15,7 @@ import shutil
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from http.client import HTTPException
 
 from tqdm import tqdm
@@ -153,7 +154,7 @@ def _unpack(archive, folder):
             for name in bundle.namelist():
                 _refuse_unsafe_name(name)
             bundle.extractall(folder)
-    except (zipfile.BadZipFile, EOFError, ValueError) as error:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as error:
         os.remove(archive)
         raise layout.DatasetError(
             "%s is corrupt or incomplete (%s). It was deleted and nothing was installed; "
@@ -168,11 +169,8 @@ def _refuse_unsafe_name(name):
 
 
 def _dataset_root(folder):
-    """The unpacked dataset: the folder itself, or its one subfolder holding the files."""
-    if layout.has_dataset_files(folder):
-        return folder
-    for entry in sorted(os.listdir(folder)):
-        candidate = os.path.join(folder, entry)
-        if os.path.isdir(candidate) and layout.has_dataset_files(candidate):
-            return candidate
-    return folder   # check_dataset then names the missing files
+    """The unpacked dataset: the folder itself, or the one subfolder the archive put everything in."""
+    entries = os.listdir(folder)
+    if len(entries) == 1 and os.path.isdir(os.path.join(folder, entries[0])):
+        return os.path.join(folder, entries[0])   # the course's archive: coco_captioning/...
+    return folder
