@@ -26,17 +26,17 @@ def root():
 
 # --- data (issue 3) -------------------------------------------------------
 # The embedded synthetic dataset at datasets/synthetic_captioning (`make data`
-# makes it). If it is missing, the first test that needs it generates it
+# makes it). If it is missing or stale, the first test that needs it makes it
 # there; a file lock keeps parallel xdist workers from generating it twice.
 @pytest.fixture(scope="session")
 def synthetic_data_dir():
     import fcntl
-    from captioning.datagen import layout, synthetic
+    from captioning.datagen import synthetic
 
     DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
     with open(DATA_DIR.parent / ".synthetic_captioning.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not layout.has_dataset_files(str(DATA_DIR)):
+        if not synthetic.is_up_to_date(str(DATA_DIR)):
             synthetic.generate(str(DATA_DIR))
     return str(DATA_DIR)
 
