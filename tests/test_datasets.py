@@ -342,6 +342,17 @@ def test_dead_url_returns_none_quickly_with_one_warning(capsys):
     assert len(lines) == 1 and lines[0].startswith("Warning")
 
 
+def test_silent_server_times_out(capsys):
+    with socket.socket() as listener:         # accepts connections, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        url = "http://127.0.0.1:%d/x.jpg" % listener.getsockname()[1]
+        started = time.monotonic()
+        assert image_from_url(url, timeout=1) is None
+        assert time.monotonic() - started < 4
+    assert "timed out" in capsys.readouterr().out
+
+
 def test_404_and_non_image_return_none(server, capsys):
     server.files["/not_an_image.jpg"] = b"hello"
     assert image_from_url(server.url + "/missing.jpg") is None
