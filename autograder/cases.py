@@ -3,13 +3,14 @@
 Everything here stays on the trusted side. Reports show only the shapes of
 these inputs, never their values.
 """
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
-# Hidden seed base: changing it changes every hidden input (the calibration in
-# TOLERANCES.md ran over 100 of these).
-HIDDEN_SEED = 20240611
+# Hidden seed base: changing it (AUTOGRADER_HIDDEN_SEED) changes every hidden
+# input; the calibration in TOLERANCES.md ran over 100 of these.
+HIDDEN_SEED = int(os.environ.get("AUTOGRADER_HIDDEN_SEED", "20240611"))
 
 # (N, T, D, H) of the varied-shape cases: every dimension is 1 somewhere.
 VARIED_SHAPES = [(1, 1, 1, 1), (2, 3, 4, 5), (3, 1, 2, 1), (1, 4, 3, 2), (4, 2, 1, 3)]
