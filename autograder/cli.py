@@ -95,7 +95,8 @@ def main(argv=None):
     batch = commands.add_parser("grade-batch", help="grade every submission in a folder")
     batch.add_argument("folder")
     batch.add_argument("--out", required=True)
-    batch.add_argument("--jobs", type=int, default=2)
+    batch.add_argument("--jobs", type=int, default=2, help="submissions graded at the same time")
+    batch.add_argument("-k", dest="select", help="run only the checks matching this pytest expression")
     args = parser.parse_args(argv)
     try:
         if args.command == "grade":
@@ -104,7 +105,7 @@ def main(argv=None):
                   % (args.submission, result.score, result.max_score, result.isolation, args.out))
         else:
             from .batch import grade_batch
-            grade_batch(Path(args.folder), Path(args.out), jobs=args.jobs)
+            grade_batch(Path(args.folder), Path(args.out), jobs=args.jobs, select=args.select)
     except GraderCannotRun as exc:
         print("the grader cannot run: %s" % exc, file=sys.stderr)
         return 2

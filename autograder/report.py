@@ -91,7 +91,8 @@ def loss_curve_png(curves):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     figure, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.4), squeeze=False)
-    for ax, (cell, curve) in zip(axes[0], sorted(curves.items())):
+    ordered = sorted(curves.items(), key=lambda item: ("rnn", "lstm").index(item[0]) if item[0] in ("rnn", "lstm") else 9)
+    for ax, (cell, curve) in zip(axes[0], ordered):
         history = curve["history"]
         if len(history):
             ax.plot(range(1, len(history) + 1), history, label="loss per iteration (your run)")
