@@ -30,6 +30,8 @@ def parse_args(argv=None):
                              "or ./datasets/coco_captioning beside this script)")
     parser.add_argument("--url", default=download.COCO_URL,
                         help="where to download the COCO archive from (default: %(default)s)")
+    parser.add_argument("--force", action="store_true",
+                        help="remake the synthetic dataset even if it is up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -42,6 +44,9 @@ def main(argv=None):
     try:
         if args.coco:
             download.fetch_coco(destination, url=args.url, show_progress=not args.quiet)
+        elif not args.force and synthetic.is_up_to_date(destination):
+            print("The synthetic dataset in %s is up to date." % destination)
+            return 0
         else:
             synthetic.generate(destination)
     except (download.DownloadError, layout.DatasetError) as error:

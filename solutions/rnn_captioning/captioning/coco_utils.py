@@ -34,7 +34,9 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True):
     Returns a dict with train_captions, val_captions (int32, (M, 17)),
     train_image_idxs, val_image_idxs (int32, (M,)), train_features,
     val_features (float32, (K, 512) or (K, 4096)), idx_to_word (list),
-    word_to_idx (dict), train_urls and val_urls (str arrays, (K,)).
+    word_to_idx (dict), train_urls and val_urls (str arrays, (K,)). The
+    synthetic dataset's URLs are image paths relative to its folder, which
+    image_from_url understands.
     """
     base_dir = find_data_dir() if base_dir is None else str(base_dir)
     data = {}
@@ -55,8 +57,8 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True):
 
     for split in ("train", "val"):
         with open(os.path.join(base_dir, "%s2014_urls.txt" % split)) as f:
-            urls = [_absolute_url(line.strip(), base_dir) for line in f if line.strip()]
-        data["%s_urls" % split] = np.asarray(urls)
+            data["%s_urls" % split] = np.asarray([line.strip() for line in f if line.strip()])
+    _remember_data_dir(base_dir)
 
     if max_train is not None:
         num_train = data["train_captions"].shape[0]
@@ -66,11 +68,38 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True):
     return data
 
 
-def _absolute_url(url, base_dir):
-    """Web URLs stay as they are; a relative image path is taken from the data folder."""
-    if "://" in url or os.path.isabs(url):
-        return url
-    return os.path.normpath(os.path.join(os.path.abspath(base_dir), url))
+# Folders load_coco_data has read, most recent first. The synthetic dataset's
+# URLs are image paths relative to its folder (so that they read the same on
+# every machine); image_from_url looks them up here.
+_data_dirs_read = []
+
+
+def _remember_data_dir(base_dir):
+    folder = os.path.abspath(base_dir)
+    if folder in _data_dirs_read:
+        _data_dirs_read.remove(folder)
+    _data_dirs_read.insert(0, folder)
+
+
+def resolve_image_path(path):
+    """A relative image path found in a data folder read earlier (or the default one).
+
+    Returns `path` unchanged when it is absolute, exists as given, or is
+    found nowhere.
+    """
+    if os.path.isabs(path) or os.path.exists(path):
+        return path
+    folders = list(_data_dirs_read)
+    if not folders:
+        try:
+            folders.append(find_data_dir())
+        except FileNotFoundError:
+            pass
+    for folder in folders:
+        candidate = os.path.join(folder, path)
+        if os.path.isfile(candidate):
+            return candidate
+    return path
 
 
 # ---------------------------------------------------------- finding the data
@@ -115,8 +144,8 @@ def _holds_data(folder):
 
 def _how_to_get_data(choice):
     flag = " --coco" if choice == "coco" else ""
-    return ("To get it, run `%s%s` inside the assignment folder %s, "
-            "or set %s to a folder that holds the data."
+    return ("To get it, run `%s%s` inside the assignment folder %s "
+            "(in the course repository: `make data`), or set %s to a folder that holds the data."
             % (GET_DATA_COMMAND, flag, ASSIGNMENT_DIR, DATA_ENV_VAR))
 
 

@@ -8,13 +8,16 @@ import urllib.request
 import numpy as np
 from PIL import Image
 
+from .coco_utils import resolve_image_path
+
 TIMEOUT_SECONDS = 5
 
 
 def image_from_url(url, timeout=TIMEOUT_SECONDS):
     """Read an image as a uint8 array (H, W, 3).
 
-    `url` may be an http(s) URL, a file:// URL or a local path. On any failure
+    `url` may be an http(s) URL, a file:// URL or a local path; a relative
+    path is also looked up in the data folder load_coco_data read. On any failure
     (dead link, missing file, not an image) this prints one short warning and
     returns None instead of raising, so a notebook can skip the image.
     """
@@ -35,7 +38,10 @@ def _read_bytes(url, timeout):
         url = urllib.request.url2pathname(urllib.parse.urlparse(url).path)
     elif scheme and len(scheme) > 1:   # a one-letter "scheme" is a Windows drive
         raise ValueError("unsupported URL scheme %r" % scheme)
-    with open(os.path.expanduser(url), "rb") as f:
+    else:
+        # A relative path, as in the synthetic dataset, is relative to its data folder.
+        url = resolve_image_path(os.path.expanduser(url))
+    with open(url, "rb") as f:
         return f.read()
 
 

@@ -36,8 +36,13 @@ def fetch_coco(destination, url=COCO_URL, downloads_dir=None, show_progress=True
     if downloads_dir is None:
         downloads_dir = os.path.join(os.path.dirname(os.path.abspath(destination)), "downloads")
     archive = download(url, os.path.join(downloads_dir, ARCHIVE_NAME), show_progress, timeout)
-    install_archive(archive, destination)
-    os.remove(archive)   # about 1 GB that is no longer needed
+    try:
+        install_archive(archive, destination)
+    finally:
+        # Installed, it is 1 GB no longer needed; refused, the next run should
+        # fetch a fresh copy rather than reuse a bad one.
+        if os.path.exists(archive):
+            os.remove(archive)
     return destination
 
 
@@ -73,8 +78,11 @@ def _resume_point(response, offset):
     length = int(length) if length is not None else None
     if response.status == 206:
         content_range = response.headers.get("Content-Range", "")   # "bytes START-END/TOTAL"
-        start = int(content_range.split()[1].split("-")[0])
-        total = content_range.rsplit("/", 1)[1]
+        try:
+            start = int(content_range.split()[1].split("-")[0])
+            total = content_range.rsplit("/", 1)[1]
+        except (IndexError, ValueError):
+            raise DownloadError("the server sent a malformed Content-Range: %r" % content_range)
         if start != offset:
             raise DownloadError("the server resumed at byte %d, not %d" % (start, offset))
         return offset, int(total) if total != "*" else None
@@ -127,8 +135,8 @@ def _resume_hint(partial):
 def install_archive(archive, destination):
     """Unpack a downloaded archive, check it, and swap it into `destination`.
 
-    A corrupt archive is deleted (so the next run downloads it again) and
-    reported as layout.DatasetError; `destination` is left as it was.
+    A corrupt archive or a wrong dataset raises layout.DatasetError and leaves
+    `destination` as it was.
     """
     staging = layout.make_staging_dir(destination)
     try:
@@ -145,7 +153,7 @@ def install_archive(archive, destination):
 
 
 def _unpack(archive, folder):
-    """Test every member's CRC, then extract; a bad archive is deleted and reported."""
+    """Test every member's CRC, then extract; a bad archive is reported as DatasetError."""
     try:
         with zipfile.ZipFile(archive) as bundle:
             broken = bundle.testzip()
@@ -155,9 +163,8 @@ def _unpack(archive, folder):
                 _refuse_unsafe_name(name)
             bundle.extractall(folder)
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as error:
-        os.remove(archive)
         raise layout.DatasetError(
-            "%s is corrupt or incomplete (%s). It was deleted and nothing was installed; "
+            "%s is corrupt or incomplete (%s). Nothing was installed and the archive is deleted; "
             "run the same command again to download it afresh." % (archive, error)) from error
 
 

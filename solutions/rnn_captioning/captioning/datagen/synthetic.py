@@ -6,6 +6,7 @@ val2014_urls.txt, is the PNG's path relative to the dataset folder, so the
 folder can be moved or copied anywhere. The features come from features.py.
 The same arguments always give the same bytes.
 """
+import hashlib
 import os
 import shutil
 from collections import Counter
@@ -22,11 +23,35 @@ MIN_WORD_COUNT = 10      # rarer training words become <UNK>, as in the COCO voc
 SEED = 231
 
 
+STAMP_FILE = ".generator"   # which code and settings made the folder
+
+
+def fingerprint(num_train=NUM_TRAIN_IMAGES, num_val=NUM_VAL_IMAGES, seed=SEED):
+    """A digest of the generator's code and settings: equal digests give equal bytes."""
+    digest = hashlib.sha256(repr((num_train, num_val, seed)).encode())
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in ("scenes.py", "features.py", "layout.py", "synthetic.py"):
+        with open(os.path.join(here, name), "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
+def is_up_to_date(destination, **settings):
+    """True if `destination` was made by this exact generator with these settings."""
+    try:
+        with open(os.path.join(destination, STAMP_FILE)) as f:
+            stamp = f.read().strip()
+    except OSError:
+        return False
+    return stamp == fingerprint(**settings) and layout.has_dataset_files(destination)
+
+
 def generate(destination, num_train=NUM_TRAIN_IMAGES, num_val=NUM_VAL_IMAGES, seed=SEED):
     """Build the dataset in a staging folder, check it, then move it to `destination`."""
     staging = layout.make_staging_dir(destination)
     try:
         write_dataset(staging, num_train, num_val, seed)
+        layout.write_lines(os.path.join(staging, STAMP_FILE), [fingerprint(num_train, num_val, seed)])
         layout.check_dataset(staging)
         layout.swap_into_place(staging, destination)
     finally:
