@@ -138,6 +138,14 @@ class Sandbox:
         if self.uid is not None:
             for path in [self.scratch_dir, *self.scratch_dir.rglob("*")]:
                 os.lchown(path, self.uid, self.uid)
+                # Owner only: another submission graded at the same time (another uid) cannot read it.
+                os.chmod(path, 0o700 if path.is_dir() else 0o600)
+            # Without bubblewrap the uid reaches its scratch through the grader's
+            # private temp folders: let it pass through them (x only, no listing).
+            for parent in self.scratch_dir.parents:
+                info = os.stat(parent)
+                if info.st_uid == os.geteuid() and not info.st_mode & 0o001:
+                    os.chmod(parent, info.st_mode | 0o001)
         if self.isolation == "unprivileged-user":
             protect_secret_dirs()
 

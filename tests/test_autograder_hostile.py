@@ -75,10 +75,11 @@ def sandbox_processes(marker):
     return found
 
 
-def grade_hostile(submission, tmp_path, select, bound_seconds):
+def grade_hostile(submission, tmp_path, select, bound_seconds, isolation=None):
     before = kit_fingerprint()
     started = time.monotonic()
-    proc, results = run_grader(submission, tmp_path / "out", "-k", select)
+    extra = ["--isolation", isolation] if isolation else []
+    proc, results = run_grader(submission, tmp_path / "out", "-k", select, *extra)
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     assert elapsed < bound_seconds, "grading took %.0f s" % elapsed
@@ -274,7 +275,10 @@ def test_submission_files_cannot_change_the_grader(correct_submission, tmp_path)
 # reading hidden or reference material
 # ---------------------------------------------------------------------------
 
-def test_reference_and_grader_files_are_out_of_reach(correct_submission, tmp_path):
+# The fallback (no bubblewrap) is exercised too: an unprivileged uid, with the
+# kit's folders made unreadable to other users.
+@pytest.mark.parametrize("isolation", ["bubblewrap", "unprivileged-user"])
+def test_reference_and_grader_files_are_out_of_reach(correct_submission, tmp_path, isolation):
     targets = [str(SOURCE / "captioning" / "rnn_layers.py"), "../../source/rnn_captioning/captioning/rnn_layers.py",
                str(ROOT / "solutions" / "rnn_captioning" / "captioning" / "rnn_layers.py"),
                str(ROOT / "autograder" / "cases.py"), str(ROOT / "autograder" / "checks" / "test_layers.py"),
@@ -299,7 +303,8 @@ def test_reference_and_grader_files_are_out_of_reach(correct_submission, tmp_pat
             print("denied autograder")
         """ % targets
     submission = build(correct_submission, tmp_path, replace=wrong_step(attack))
-    results = grade_hostile(submission, tmp_path, "rnn_step_forward", 60)
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward", 60, isolation)
+    assert isolation in results["extra_data"]["isolation"]
     assert_parts_get_nothing(results, "rnn_step_forward")
     report = (tmp_path / "out" / "report.md").read_text()
     assert "denied" in report
