@@ -110,8 +110,8 @@ def find_data_dir(start=ASSIGNMENT_DIR):
     if choice and choice not in DATASET_FOLDERS:
         if not _holds_data(choice):
             raise FileNotFoundError(
-                "%s=%s is not a folder holding the captioning data files (%s).\n%s"
-                % (DATA_ENV_VAR, choice, "coco2014_captions.h5, ...", _how_to_get_data(choice)))
+                "%s=%s is not a folder holding coco2014_captions.h5 and the other data files.\n%s"
+                % (DATA_ENV_VAR, choice, _how_to_get_data(choice)))
         return os.path.abspath(choice)
 
     name = DATASET_FOLDERS[choice or DEFAULT_DATASET]
@@ -143,10 +143,13 @@ def _holds_data(folder):
 
 
 def _how_to_get_data(choice):
-    flag = " --coco" if choice == "coco" else ""
-    return ("To get it, run `%s%s` inside the assignment folder %s "
-            "(in the course repository: `make data`), or set %s to a folder that holds the data."
-            % (GET_DATA_COMMAND, flag, ASSIGNMENT_DIR, DATA_ENV_VAR))
+    if choice == "coco":
+        command = "`%s --coco`" % GET_DATA_COMMAND
+    else:
+        command = "`%s` (in the course repository: `make data`)" % GET_DATA_COMMAND
+    return ("To get it, run %s inside the assignment folder %s, "
+            "or set %s to a folder that holds the data."
+            % (command, ASSIGNMENT_DIR, DATA_ENV_VAR))
 
 
 # ------------------------------------------------------------------ captions
