@@ -3,6 +3,7 @@
     python -m build_assignment                 # rebuild release/ and solutions/ in the repo
     python -m build_assignment --out DIR       # build into DIR/release, DIR/solutions
     python -m build_assignment --check         # build into a temp dir, compare with the committed copies
+    python -m build_assignment --jobs 2        # execute the two notebooks side by side
 
 Steps, one module each:
   rubric.py      rubric.json's points written into the source notebooks (`sync points`)
