@@ -12,7 +12,10 @@ from .sandbox import Limits
 # Finite-difference step of the numeric-gradient checks (central differences, float64).
 NUMERIC_STEP = 1e-5
 SCALED_NUMERIC = 1e-6      # numeric gradient vs the student's analytic gradient
-SCALED_FLOAT32 = 1e-4      # float32 outputs and gradients vs float64 reference on the same values
+# float32 outputs and gradients vs the float64 reference on the same values. Not
+# 1e-4: near-saturated tanh units make 1 - h^2 lose most float32 digits, and a
+# correct student-style implementation reached 6.8e-5 over 100 seeds.
+SCALED_FLOAT32 = 1e-3
 MODEL_GRADIENTS = 1e-7     # CaptioningRNN gradients vs the reference, float64, relative error
 SAMPLE_MARGIN = 1e-3       # hidden sampling models are drawn so no greedy choice is a near tie
 
