@@ -68,7 +68,7 @@ def decode(data, max_bytes):
         raise ProtocolError("bad header length")
     try:
         header = json.loads(data[8:8 + header_len].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # deep nesting too
         raise ProtocolError("header is not JSON: %s" % exc) from None
     if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
         raise ProtocolError("header is not an object with an 'arrays' list")

@@ -275,10 +275,21 @@ def test_submission_files_cannot_change_the_grader(correct_submission, tmp_path)
 # reading hidden or reference material
 # ---------------------------------------------------------------------------
 
+@pytest.fixture
+def restore_kit_permissions():
+    """The fallback isolation makes the kit's folders unreadable to other users; undo it after the test."""
+    from autograder.paths import SECRET_DIRS
+    modes = {folder: os.stat(folder).st_mode for folder in SECRET_DIRS if folder.exists()}
+    yield
+    for folder, mode in modes.items():
+        os.chmod(folder, stat.S_IMODE(mode))
+
+
 # The fallback (no bubblewrap) is exercised too: an unprivileged uid, with the
 # kit's folders made unreadable to other users.
 @pytest.mark.parametrize("isolation", ["bubblewrap", "unprivileged-user"])
-def test_reference_and_grader_files_are_out_of_reach(correct_submission, tmp_path, isolation):
+def test_reference_and_grader_files_are_out_of_reach(correct_submission, tmp_path, isolation,
+                                                     restore_kit_permissions):
     targets = [str(SOURCE / "captioning" / "rnn_layers.py"), "../../source/rnn_captioning/captioning/rnn_layers.py",
                str(ROOT / "solutions" / "rnn_captioning" / "captioning" / "rnn_layers.py"),
                str(ROOT / "autograder" / "cases.py"), str(ROOT / "autograder" / "checks" / "test_layers.py"),

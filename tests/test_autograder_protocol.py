@@ -45,6 +45,7 @@ def _message(header, payload=b""):
     _message({"arrays": "no"}),                                                        # bad header
     _message({"arrays": [], "meta": []}),                                              # meta not a dict
     protocol.MAGIC + struct.pack("<I", 10 ** 9) + b"{}",                               # header too long
+    protocol.MAGIC + struct.pack("<I", 200000) + b"[" * 100000 + b"]" * 100000,       # nesting bomb
 ])
 def test_malformed_messages_are_rejected(data):
     with pytest.raises(protocol.ProtocolError):
