@@ -1,0 +1,42 @@
+"""`python -m nbgrader_bridge import-grades RESULTS --assignment rnn_captioning
+[--student ID] [--db sqlite:///gradebook.db] [--create-students]`
+
+RESULTS is the grader's output folder for one student (RESULTS/results.json,
+from `python -m autograder grade`) or a batch folder (one sub-folder per
+student, from `python -m autograder grade-batch`). Exit status: 0 when every
+student was imported, 1 when any was not (each is reported; the others are
+imported all the same), 2 when nothing could be imported.
+"""
+import argparse
+import sys
+
+from .import_grades import ImportProblem, import_grades, summary_line
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m nbgrader_bridge", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("import-grades", help="put the sandboxed grader's scores into gradebook.db")
+    command.add_argument("results", help="a grade folder (with results.json) or a batch folder")
+    command.add_argument("--assignment", required=True)
+    command.add_argument("--student", help="the student id (default: the grade folder's name; "
+                                           "in a batch folder: import only this student)")
+    command.add_argument("--db", default="sqlite:///gradebook.db", help="nbgrader's database URL")
+    command.add_argument("--create-students", action="store_true",
+                         help="add students missing from the gradebook instead of reporting them")
+    args = parser.parse_args(argv)
+    try:
+        outcomes = import_grades(args.results, args.assignment, args.db, args.student, args.create_students)
+    except ImportProblem as exc:
+        print("nothing imported: %s" % exc, file=sys.stderr)
+        return 2
+    for imported in outcomes:
+        print(summary_line(imported), file=sys.stderr if imported.error else sys.stdout)
+    failed = [i.student for i in outcomes if i.error]
+    print("%d of %d students imported%s" % (len(outcomes) - len(failed), len(outcomes),
+                                            "; not imported: " + ", ".join(failed) if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
