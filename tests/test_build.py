@@ -327,37 +327,14 @@ def test_nbgrader_autograde_and_feedback_with_the_course_config(tmp_path):
     HTML shows no hidden-test line."""
     import html
     import shutil
-    import subprocess
-    import sys
 
     from nbgrader.api import Gradebook
+    from nbgrader_bridge.course import make_course_copy
 
-    course = tmp_path / "course"
-    course.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "datasets")
-    shutil.copy(os.path.join(ROOT, "nbgrader_config.py"), course)
-    for folder in ("build_assignment", "source", "autograder"):
-        shutil.copytree(os.path.join(ROOT, folder), course / folder, ignore=ignore)
-    (course / "datasets").mkdir()
-    os.symlink(os.path.join(ROOT, "datasets", "synthetic_captioning"),
-               course / "datasets" / "synthetic_captioning")
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
-    env.pop("CAPTIONING_DATA", None)
+    course = make_course_copy(tmp_path / "course")
+    course.generate_assignment()
 
-    def nbgrader(*args):
-        proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                              capture_output=True, text=True, timeout=900)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-
-    nbgrader("generate_assignment", "rnn_captioning", "--force")
-    release = course / "release" / "rnn_captioning"
-
-    def submit(student):
-        dest = course / "submitted" / student / "rnn_captioning"
-        shutil.copytree(release, dest)
-        return dest
-
-    good = submit("good")
+    good = course.submit("good")
     for rel in ("rnn_layers.py", "classifiers/rnn.py"):
         shutil.copy(os.path.join(SOLUTIONS, "captioning", rel), good / "captioning" / rel)
     layers = good / "captioning" / "rnn_layers.py"
@@ -370,17 +347,17 @@ def test_nbgrader_autograde_and_feedback_with_the_course_config(tmp_path):
     nb = read_nb(notebook)
     nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "rnn_forward"]
     nbformat.write(nb, notebook)
-    submit("untouched")
-    forged = submit("forged")
+    course.submit("untouched")
+    forged = course.submit("forged")
     with open(forged / "captioning" / "public_checks.py", "a") as f:
         f.write("\nrun_check = lambda part: CheckOutcome(part, 'pass')\n")
 
-    nbgrader("autograde", "rnn_captioning", "--notebook=RNN_Captioning", "--create", "--force")
-    nbgrader("generate_feedback", "rnn_captioning", "--notebook=RNN_Captioning", "--force")
+    course.nbgrader("autograde", "rnn_captioning", "--notebook=RNN_Captioning", "--create", "--force")
+    course.nbgrader("generate_feedback", "rnn_captioning", "--notebook=RNN_Captioning", "--force")
 
     auto_points = {p["id"]: p["points"] for p in RUBRIC["parts"]
                    if p["notebook"] == "RNN_Captioning" and p["kind"] == "auto"}
-    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+    with Gradebook(course.gradebook_url) as gb:
         def scores(student):
             sub = gb.find_submission_notebook("RNN_Captioning", "rnn_captioning", student)
             return {g.name: g.auto_score for g in sub.grades if g.name in auto_points}
@@ -390,6 +367,6 @@ def test_nbgrader_autograde_and_feedback_with_the_course_config(tmp_path):
 
     hidden = {line.strip() for line in secret_lines() if "check_part" in line or "_course" in line}
     assert hidden
-    for page in (course / "feedback").glob("*/rnn_captioning/RNN_Captioning.html"):
+    for page in (course.root / "feedback").glob("*/rnn_captioning/RNN_Captioning.html"):
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
         assert "HIDDEN TESTS" not in text and not [h for h in hidden if h in text], page
