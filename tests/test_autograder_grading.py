@@ -135,3 +135,12 @@ def test_grader_that_cannot_run_exits_nonzero_with_the_reason(correct_submission
     proc, results = run_grader(correct_submission, tmp_path / "out", env=env)
     assert proc.returncode == 2 and results is None
     assert "cannot run" in proc.stderr and "dataset" in proc.stderr
+
+
+def test_correct_code_written_differently_gets_every_point(correct_submission, tmp_path):
+    """Student-style correct code (step loops, np.add.at, sample that stops at <END>
+    and pads with <NULL>) passes every check: the tolerances leave room for it."""
+    classic = mutants.make_classic_correct(correct_submission, tmp_path / "classic" / "rnn_captioning")
+    proc, results = run_grader(classic, tmp_path / "out", "-k", "not overfit")
+    assert proc.returncode == 0, proc.stderr
+    assert [t["name"] for t in results["tests"] if t["status"] != "passed"] == []
