@@ -37,6 +37,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from . import child, plan, reference, rubric, runner
@@ -141,7 +142,8 @@ class InKernelSandbox:
     student's package already imported in this kernel."""
 
     def __init__(self):
-        self.trained = {}     # cell type -> (params, loss history): one training per kernel
+        self.trained = {}     # cell type -> (params, loss history) of a run made here: one per kernel
+        self.used = {}        # cell type -> (params, loss history) the last overfit check used
 
     def call(self, arrays, meta, limits=None):
         started = time.monotonic()
@@ -163,20 +165,20 @@ class InKernelSandbox:
 
     def overfit(self, meta, arrays, model_class, solver_class, reply):
         """The model the notebook's locked training cell trained, else one training run here."""
-        import numpy as np
         cell_type = meta["cell_type"]
-        if cell_type not in self.trained:
-            reused = notebook_trained_model(cell_type, meta, arrays, model_class)
-            if reused is None:
+        run = notebook_trained_model(cell_type, meta, arrays, model_class)
+        if run is None:
+            if cell_type not in self.trained:
                 fresh = child.Reply()
                 child.run_overfit(meta, arrays, model_class, solver_class, fresh)
                 if fresh.errors:
                     reply.errors.update(fresh.errors)
                     return
-                reused = ({k[len("param:"):]: v for k, v in fresh.items() if k.startswith("param:")},
-                          fresh["loss_history"])
-            self.trained[cell_type] = reused
-        params, history = self.trained[cell_type]
+                self.trained[cell_type] = ({k[len("param:"):]: v for k, v in fresh.items()
+                                            if k.startswith("param:")}, fresh["loss_history"])
+            run = self.trained[cell_type]
+        self.used[cell_type] = run
+        params, history = run
         for name, value in params.items():
             reply["param:%s" % name] = np.array(value, copy=True)
         reply["loss_history"] = np.asarray(history, dtype=np.float64)
@@ -185,7 +187,6 @@ class InKernelSandbox:
 def notebook_trained_model(cell_type, meta, arrays, model_class):
     """(params, loss history) of `small_<cell>_model` / `small_<cell>_solver`, when
     they are the locked training cell's run on exactly the grader's data."""
-    import numpy as np
     namespace = notebook_namespace()
     model = namespace.get("small_%s_model" % cell_type)
     solver = namespace.get("small_%s_solver" % cell_type)
@@ -265,7 +266,7 @@ def public_failure(part, sandbox):
     public_checks = importlib.import_module("captioning.public_checks")
     if part.startswith("overfit_"):
         cell_type = part[len("overfit_"):]
-        trained = sandbox.trained.get(cell_type)
+        trained = sandbox.used.get(cell_type)
         if trained is None or not len(trained[1]):
             return "the model could not be trained (see the hidden check)"
         measurement = public_checks.overfit_measurement(cell_type, trained[1][-1])
