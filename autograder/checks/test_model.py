@@ -42,7 +42,7 @@ def shape_text(case):
 # ---------------------------------------------------------------------------
 
 def seed_loss_case(cell_type):
-    seed = reference.public_checks()._model_loss_case(cell_type)
+    seed = reference.public_checks().model_loss_case(cell_type)
     D, W, H = seed["input_dim"], seed["wordvec_dim"], seed["hidden_dim"]
     shapes = cases.param_shapes(cell_type, D, W, H, len(seed["word_to_idx"]))
     params = {name: seed["param_value"](shape) for name, shape in shapes.items()}
@@ -156,7 +156,7 @@ def sample_cases(cell_type, purpose, dtype):
 
 
 def seed_sample_case(cell_type):
-    seed = reference.public_checks()._sample_case()
+    seed = reference.public_checks().sample_case()
     D, W, H = seed["input_dim"], seed["wordvec_dim"], seed["hidden_dim"]
     shapes = cases.param_shapes(cell_type, D, W, H, len(seed["word_to_idx"]))
     params = {name: seed["param_value"](shape, k) for k, (name, shape) in enumerate(sorted(shapes.items()))}

@@ -170,7 +170,7 @@ def _lstm_backward_case():
     return case
 
 
-def _model_loss_case(cell_type):
+def model_loss_case(cell_type):
     """The fixed-parameter model of the loss check; every parameter is a linspace."""
     N, D, W, H, T = 10, 20, 30, 40, 13
     word_to_idx = {"<NULL>": 0, "cat": 2, "dog": 3}
@@ -182,7 +182,7 @@ def _model_loss_case(cell_type):
                 param_value=lambda shape: _linspace(-1.4, 1.3, *shape))
 
 
-def _model_gradient_case():
+def model_gradient_case():
     np.random.seed(231)
     batch_size, timesteps, input_dim = 2, 3, 4
     word_to_idx = {"<NULL>": 0, "cat": 2, "dog": 3}
@@ -192,7 +192,7 @@ def _model_gradient_case():
                 hidden_dim=6, captions=captions, features=features)
 
 
-def _sample_case():
+def sample_case():
     """A small model with fixed, varied parameters for the greedy-decoding check."""
     words = ["<NULL>", "<START>", "<END>", "a", "cat", "dog", "sits", "runs"]
     N, D, W, H = 4, 6, 5, 7
@@ -256,7 +256,7 @@ EXPECTED = {
          [0.81733511, 0.83677871, 0.85403753, 0.86935314]]])},
     "rnn_loss": 9.83235591003,
     "lstm_loss": 9.82445935443,
-    # Greedy decoding of the _sample_case model, as word indices.
+    # Greedy decoding of the sample_case model, as word indices.
     "rnn_sample": [[3, 0, 0, 7, 0, 6, 0, 7], [7, 7, 7, 7, 7, 1, 5, 0],
                    [3, 6, 0, 7, 0, 5, 0, 2], [3, 6, 0, 7, 0, 5, 0, 2]],
     "lstm_sample": [[6, 3, 3, 5, 0, 5, 0, 5], [0, 6, 3, 0, 5, 0, 5, 0],
@@ -417,7 +417,7 @@ def _model_check(cell_type):
     from .gradient_check import eval_numerical_gradient
 
     def check():
-        case = _model_loss_case(cell_type)
+        case = model_loss_case(cell_type)
         model = _model(cell_type, case)
         for name, value in model.params.items():
             model.params[name] = case["param_value"](value.shape)
@@ -425,7 +425,7 @@ def _model_check(cell_type):
         expected = EXPECTED["%s_loss" % cell_type]
         measurements = [Measurement("loss", abs(float(loss) - expected), TOLERANCES["model_loss"],
                                     what="difference")]
-        case = _model_gradient_case()
+        case = model_gradient_case()
         model = _model(cell_type, case)
         _, grads = model.loss(case["features"], case["captions"])
         for name in sorted(model.params):
@@ -441,7 +441,7 @@ def _model_check(cell_type):
 
 def sample_reference_model(cell_type, dtype=np.float64):
     """The model of the sampling check with its fixed parameters set."""
-    case = _sample_case()
+    case = sample_case()
     model = _model(cell_type, case, dtype)
     for k, name in enumerate(sorted(model.params)):
         model.params[name] = case["param_value"](model.params[name].shape, k).astype(dtype)
