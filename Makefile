@@ -32,14 +32,22 @@ data: $(STAMP)
 build: $(STAMP) data
 	$(PY) -m build_assignment
 
+# Build into a temporary folder and compare with the committed release/ and solutions/.
+check-build: $(STAMP) data
+	$(PY) -m build_assignment --check
+
 demo: $(STAMP) sandbox-deps build
 	$(PY) -m demo
 
 test: $(STAMP) sandbox-deps data
 	$(PY) -m pytest -n 2 --timeout 900
 
-bench: $(STAMP) data
-	$(PY) benchmarks/run_all.py
+# Slow measurements live here, not in the timed test suite.
+bench: $(STAMP) sandbox-deps build
+	$(PY) benchmarks/reference_speed.py --runs 3
+	$(PY) benchmarks/grade_time.py
+	$(PY) benchmarks/grader_vs_nbgrader.py
+	$(PY) benchmarks/bleu_synthetic.py
 
 clean:
 	rm -rf $(VENV) out
