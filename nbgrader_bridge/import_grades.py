@@ -120,7 +120,11 @@ def import_student(gb, assignment, student, results_path, auto_parts, create_stu
                 gb.add_submission(assignment, student)
         overridden = []
         for part, notebook, score in cells:
-            grade = gb.find_grade(part, notebook, assignment, student)
+            try:
+                grade = gb.find_grade(part, notebook, assignment, student)
+            except MissingEntry:
+                raise ImportProblem("the submission in the gradebook has no grade for %s in %s "
+                                    "(autograde it again with --force)" % (part, notebook))
             grade.auto_score = score
             grade.needs_manual_grade = False
             if grade.manual_score is not None:
@@ -130,6 +134,9 @@ def import_student(gb, assignment, student, results_path, auto_parts, create_stu
     except ImportProblem as exc:
         gb.db.rollback()
         return Imported(student, error=str(exc))
+    except Exception as exc:  # one student's surprise must not stop the batch
+        gb.db.rollback()
+        return Imported(student, error="unexpected %s: %s" % (type(exc).__name__, exc))
     notes = tuple("%s keeps its manual score from formgrader (it overrides the imported score)" % part
                   for part in overridden)
     return Imported(student, sum(c[2] for c in cells), sum(gb.find_grade_cell(p, n, assignment).max_score
