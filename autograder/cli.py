@@ -97,12 +97,18 @@ def main(argv=None):
     batch.add_argument("--out", required=True)
     batch.add_argument("--jobs", type=int, default=2, help="submissions graded at the same time")
     batch.add_argument("-k", dest="select", help="run only the checks matching this pytest expression")
+    bundle = commands.add_parser("gradescope-bundle", help="write the Gradescope autograder zip")
+    bundle.add_argument("zip", help="the zip to write, e.g. out/gradescope_autograder.zip")
     args = parser.parse_args(argv)
     try:
         if args.command == "grade":
             result = grade_submission(args.submission, args.out, isolation=args.isolation, select=args.select)
             print("%s: %g / %g automatic points (isolation: %s); reports in %s"
                   % (args.submission, result.score, result.max_score, result.isolation, args.out))
+        elif args.command == "gradescope-bundle":
+            from .gradescope import build_bundle
+            path = build_bundle(args.zip)
+            print("%s: %.1f MB; upload it as the assignment's autograder" % (path, path.stat().st_size / 1e6))
         else:
             from .batch import grade_batch
             grade_batch(Path(args.folder), Path(args.out), jobs=args.jobs, select=args.select)

@@ -1,0 +1,192 @@
+"""The Gradescope bundle, end to end: build the zip, unpack it into a folder that
+stands in for /autograder (GRADESCOPE_ROOT), run its setup.sh offline (the
+apt/pip step is skipped by GRADESCOPE_PYTHON, which reuses this interpreter),
+then run_autograder on real uploads, as Gradescope would, one after another."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import paths, rubric
+from autograder.gradescope import GRADING_DEPENDENCIES
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions" / "rnn_captioning"
+RELEASE = ROOT / "release" / "rnn_captioning"
+AUTO_POINTS = sum(p.points for p in rubric.parts_by_id().values() if p.kind == "auto")
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory, synthetic_data_dir):
+    out = tmp_path_factory.mktemp("bundle") / "autograder.zip"
+    proc = subprocess.run([sys.executable, "-m", "autograder", "gradescope-bundle", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _environment(gradescope_root):
+    env = dict(os.environ, GRADESCOPE_ROOT=str(gradescope_root), GRADESCOPE_PYTHON=sys.executable)
+    env.pop("AUTOGRADER_DATA_DIR", None)       # the bundle must use its own data
+    return env
+
+
+@pytest.fixture(scope="module")
+def gradescope_root(bundle, tmp_path_factory):
+    """Gradescope's image build: the zip unpacked in ROOT/source, run_autograder
+    copied to ROOT, setup.sh run once (offline)."""
+    root = tmp_path_factory.mktemp("autograder_root")
+    source = root / "source"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(source)
+        for info in archive.infolist():       # extractall drops the mode bits unzip would keep
+            os.chmod(source / info.filename, (info.external_attr >> 16) & 0o777)
+    shutil.copy2(source / "run_autograder", root / "run_autograder")
+    proc = subprocess.run(["bash", str(source / "setup.sh")], env=_environment(root),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "grader ready" in proc.stdout
+    return root
+
+
+def run_autograder(root, fill_upload, *args):
+    """A fresh /autograder/submission filled by fill_upload(folder); returns results.json."""
+    upload, results = root / "submission", root / "results"
+    for folder in (upload, results):
+        shutil.rmtree(folder, ignore_errors=True)
+    upload.mkdir()
+    fill_upload(upload)
+    proc = subprocess.run([str(root / "run_autograder"), *args], cwd=root, env=_environment(root),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (results / "results.json").is_file(), proc.stdout + proc.stderr
+    results = json.loads((results / "results.json").read_text())
+    assert results["stdout_visibility"] == "hidden" and results["visibility"] == "visible"
+    return results
+
+
+def _total(results):
+    """(score, maximum); the tests' rounded shares must add up to both."""
+    assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]), abs=1e-3)
+    assert results["extra_data"]["max_score"] == pytest.approx(sum(t["max_score"] for t in results["tests"]),
+                                                               abs=1e-3)
+    return results["score"], results["extra_data"]["max_score"]
+
+
+# ------------------------------------------------------------------ the zip
+def test_zip_holds_the_grader_and_nothing_secret_outside_its_folders(bundle):
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+        texts = {name: archive.read(name) for name in names}
+    assert {"setup.sh", "run_autograder", "requirements.txt"} <= set(names)
+    assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+    for name in names:
+        top = name.split("/")[0]
+        assert top in {"setup.sh", "run_autograder", "requirements.txt", "autograder", "source", "datasets"}, name
+        assert "solutions" not in name.split("/") and not name.startswith(("tests/", ".git"))
+        assert "__pycache__" not in name and not name.endswith(".ipynb")
+    assert "autograder/mutants.py" not in names        # holds a correct implementation; grading needs none
+    assert "autograder/checks/test_overfit.py" in names
+    assert "source/rnn_captioning/rubric.json" in names
+    # The reference (the source, with its markers) lives only where the sandbox
+    # hides it: under a folder the grader counts as secret.
+    secret = {folder.name for folder in paths.SECRET_DIRS}
+    with_markers = [name for name, data in texts.items() if b"### BEGIN SOLUTION" in data]
+    assert "source/rnn_captioning/captioning/rnn_layers.py" in with_markers
+    assert all(name.split("/")[0] in secret for name in with_markers), with_markers
+    # Only the data files load_coco_data(pca_features=True) reads.
+    data = sorted(n.split("/")[-1] for n in names if n.startswith("datasets/"))
+    assert data == sorted(["coco2014_captions.h5", "coco2014_vocab.json", "train2014_urls.txt",
+                           "val2014_urls.txt", "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5"])
+    requirements = texts["requirements.txt"].decode().split()
+    assert [r.split(">")[0].split("=")[0].split("<")[0] for r in requirements] == list(GRADING_DEPENDENCIES)
+    assert not any("nbgrader" in r for r in requirements)
+    assert bundle.stat().st_size < 15e6
+
+
+def test_setup_hides_the_reference_and_checks(gradescope_root):
+    for folder in ("source", "autograder"):
+        assert not (gradescope_root / "source" / folder).stat().st_mode & 0o077
+    assert (gradescope_root / "source" / ".python").read_text().strip() == sys.executable
+
+
+# ------------------------------------------------------------ the uploads
+def test_solutions_folder_gets_every_automatic_point(gradescope_root):
+    results = run_autograder(gradescope_root, lambda up: shutil.copytree(SOLUTIONS, up / "rnn_captioning"))
+    assert _total(results) == (AUTO_POINTS, AUTO_POINTS)
+    assert all(t["status"] == "passed" for t in results["tests"])
+    assert results["output_format"] == "md" and "Automatic score" in results["output"]
+    assert "`rnn_captioning/captioning` in your upload" in results["output"]
+
+
+def test_untouched_release_gets_nothing(gradescope_root):
+    # Its contents, not the folder: the other accepted shape.
+    results = run_autograder(gradescope_root, lambda up: shutil.copytree(RELEASE, up, dirs_exist_ok=True))
+    assert _total(results) == (0, AUTO_POINTS)
+
+
+def _two_files(upload):
+    shutil.copy(SOLUTIONS / "captioning" / "rnn_layers.py", upload)
+    shutil.copy(SOLUTIONS / "captioning" / "classifiers" / "rnn.py", upload)
+
+
+def test_just_the_two_graded_files_get_every_automatic_point(gradescope_root):
+    results = run_autograder(gradescope_root, _two_files)
+    assert _total(results) == (AUTO_POINTS, AUTO_POINTS)
+    assert "graded classifiers/rnn.py: `rnn.py` in your upload" in results["output"]
+
+
+def test_a_zip_of_the_two_files_is_unpacked(gradescope_root, tmp_path):
+    _two_files(tmp_path)
+
+    def upload_zip(upload):
+        with zipfile.ZipFile(upload / "work.zip", "w") as archive:
+            for name in ("rnn_layers.py", "rnn.py"):
+                archive.write(tmp_path / name, "my files/" + name)
+    results = run_autograder(gradescope_root, upload_zip, "-k", "rnn_step_forward")
+    # -k lists only the selected checks, all passed.
+    assert results["score"] == pytest.approx(rubric.parts_by_id()["rnn_step_forward"].points)
+    assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
+    assert "`my files/rnn_layers.py` in `work.zip`" in results["output"]
+
+
+def _no_python(upload):
+    (upload / "notes.txt").write_text("I did it all in my head")
+    (upload / "picture.png").write_bytes(b"\x89PNG not really")
+
+
+def _broken_zip(upload):
+    (upload / "submission.zip").write_bytes(b"PK\x03\x04 this is not a zip file at all")
+
+
+@pytest.mark.parametrize("fill", [_no_python, _broken_zip, lambda upload: None], ids=["no-python", "broken-zip",
+                                                                                     "empty"])
+def test_garbage_gets_zero_and_says_why(gradescope_root, fill):
+    results = run_autograder(gradescope_root, fill)
+    assert _total(results) == (0, AUTO_POINTS)
+    assert "No `rnn_layers.py` was found in your upload" in results["output"]
+    assert "Accepted uploads" in results["output"]
+    assert all("could not be read" in t["output"] for t in results["tests"])
+    if fill is _broken_zip:
+        assert "`submission.zip` could not be unpacked" in results["output"]
+
+
+def test_a_fault_of_the_grader_still_leaves_results(tmp_path, monkeypatch):
+    """In-process, no bundle: the grader raising gives 0 and "tell your instructor"."""
+    from autograder import cli, gradescope
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated grader fault")
+    monkeypatch.setattr(cli, "grade_submission", broken)
+    (tmp_path / "submission").mkdir()
+    _two_files(tmp_path / "submission")
+    results = gradescope.grade_upload(tmp_path)
+    written = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert written == results and written["score"] == 0 and written["tests"] == []
+    assert "Tell your instructor" in written["output"] and written["stdout_visibility"] == "hidden"
