@@ -179,7 +179,11 @@ class Sandbox:
                      "--bind", str(self.scratch_dir), SANDBOX_SUBMISSION,
                      "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                      "--clearenv"]
-            for name, value in self._environment().items():
+            # The interpreter may find libpython through an absolute RUNPATH
+            # into its real home (pyenv does), which the sandbox mounts at
+            # SANDBOX_PYTHON instead; LD_LIBRARY_PATH is searched first.
+            environment = dict(self._environment(), LD_LIBRARY_PATH=SANDBOX_PYTHON + "/lib")
+            for name, value in environment.items():
                 args += ["--setenv", name, value]
             args += ["--chdir", SANDBOX_SUBMISSION,
                      str(python), "-I", "-S", "-B", SANDBOX_GRADER + "/child.py"]
