@@ -9,6 +9,11 @@ sandboxed child) and `nbgrader autograde rnn_captioning --student bench`
 (both notebooks executed in a kernel, hidden checks in the kernel). The runs
 alternate, so a change of machine load hits both alike. Prints each run, the
 medians, their ratio and the load average before and after.
+
+On a loaded 2-core machine nbgrader's times swing widely (12-124 s for the
+same run) while the kit's do not: the kit's sandbox pins BLAS to one thread,
+a kernel does not. `OPENBLAS_NUM_THREADS=1 python benchmarks/...` measures
+both with one BLAS thread.
 """
 import argparse
 import json
