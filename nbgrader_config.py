@@ -29,6 +29,10 @@ import sys
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
+# Kernels inherit this: one BLAS thread per kernel, as in the kit's sandbox.
+# With two threads fighting for the cores, autograde times swung tenfold.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 ASSIGNMENT = "rnn_captioning"
 if COURSE_ROOT not in sys.path:
