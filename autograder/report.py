@@ -144,7 +144,7 @@ def report_markdown(grade):
               "| --- | --- | --- | --- | --- | --- |"]
     for row in grade.rows:
         error = "-" if row.error is None else "%.2g (%.0e)" % (row.error, row.tolerance or 0)
-        message = row.message + (" " + row.upstream_note if row.upstream_note else "")
+        message = row.message + ("; " + row.upstream_note if row.upstream_note else "")
         message = message.replace("|", "\\|").replace("\n", " ")
         lines.append("| %s | %s | %s | %.3g / %.3g | %s | %s |" % (
             row.part_title, row.check, "pass" if row.passed else "FAIL", row.score, row.max_score,

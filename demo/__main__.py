@@ -25,7 +25,7 @@ def train_with_progress(cell_type):
     with tqdm(desc="training %s" % cell_type, unit="it", file=sys.stdout, mininterval=2) as bar:
         def progress(iteration, total, loss):
             bar.total = total
-            bar.set_postfix(loss="%.3f" % loss)
+            bar.set_postfix(loss="%.3f" % loss, refresh=False)
             bar.update(1)
         return train_overfit_model(cell_type, progress=progress)
 
