@@ -34,7 +34,7 @@ def run_overfit(cell_type):
 
     def progress(iteration, total, loss):
         bar.total = total
-        bar.set_postfix(loss="%.3f" % loss)
+        bar.set_postfix(loss="%.3f" % loss, refresh=False)
         bar.update(1)
 
     try:
