@@ -17,7 +17,8 @@ def sigmoid(x):
     x: array of any shape; returns an array of the same shape and dtype.
     """
     z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    # x >= 0: 1 / (1 + e^-x);  x < 0: e^x / (1 + e^x). Both have denominator 1 + z.
+    return np.where(x >= 0, 1, z) / (1 + z)
 
 
 # ---------------------------------------------------------------------------
