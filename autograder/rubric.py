@@ -26,12 +26,15 @@ def parts_by_id(path=RUBRIC_PATH):
     return {part.id: part for part in load_parts(path)}
 
 
-def upstream_closure(part_id, parts):
-    """Every part that part_id depends on, directly or through others."""
+def upstream_closure(part_id, parts, among=None):
+    """Every part that part_id depends on, directly or through others.
+
+    With `among` (a set of part ids), only those parts are followed: the
+    chain stops at a part outside it."""
     seen, stack = [], list(parts[part_id].depends_on)
     while stack:
         dep = stack.pop(0)
-        if dep not in seen and dep in parts:
+        if dep not in seen and dep in parts and (among is None or dep in among):
             seen.append(dep)
             stack.extend(parts[dep].depends_on)
     return seen

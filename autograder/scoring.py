@@ -3,6 +3,7 @@ and the "fails because an earlier part fails" notes, from the rubric's depends_o
 from dataclasses import dataclass, field
 
 from . import plan
+from .rubric import upstream_closure
 
 
 @dataclass
@@ -34,19 +35,6 @@ class PartSummary:
     upstream_failures: list = field(default_factory=list)
 
 
-def failing_upstream(part_id, parts, failing):
-    """The failing parts that part_id uses, directly or through other failing
-    parts. A passing part in between stops the chain: rnn_loss does not blame
-    rnn_step_backward when the rnn_backward it calls is right."""
-    found, stack = [], list(parts[part_id].depends_on)
-    while stack:
-        dep = stack.pop(0)
-        if dep in failing and dep not in found:
-            found.append(dep)
-            stack.extend(parts[dep].depends_on)
-    return found
-
-
 def score(rows, parts):
     """rows: runner Rows (every planned check); parts: id -> rubric Part.
     Returns (scored rows, part summaries in rubric order)."""
@@ -61,7 +49,9 @@ def score(rows, parts):
         # Cumulative rounding: the shares have 4 decimals and add up to the part's points exactly.
         shares = {title: round(part.points * (i + 1) / len(titles), 4) - round(part.points * i / len(titles), 4)
                   for i, title in enumerate(titles)}
-        upstream = failing_upstream(part.id, parts, failing)
+        # Only chains of failing parts: rnn_loss does not blame rnn_step_backward
+        # when the rnn_backward it calls is right.
+        upstream = upstream_closure(part.id, parts, among=failing)
         note = ""
         if upstream:
             names = ", ".join("`%s`" % parts[dep].title for dep in upstream)
