@@ -3,7 +3,6 @@ end to end through `python -m autograder grade`."""
 import os
 import shutil
 import zipfile
-from pathlib import Path
 
 import sys
 

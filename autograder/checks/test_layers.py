@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograder import cases, plan, reference, tolerances
-from autograder.compare import Outcome, combine, compare_outputs, scaled_error, problem_with
+from autograder.compare import Outcome, combine, compare_outputs, problem_with
 from autograder.proxy import describe_error
 from autograder.tolerances import LIMITS
 

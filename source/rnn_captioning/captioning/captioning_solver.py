@@ -1,6 +1,4 @@
 """Provided: a minibatch trainer for captioning models."""
-import numpy as np
-
 from . import optim
 from .coco_utils import sample_coco_minibatch
 

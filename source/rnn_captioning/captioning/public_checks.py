@@ -324,7 +324,7 @@ def _forward_check(part, *output_names, n_outputs=2):
     return check
 
 
-def _backward_check(part, forward_name, input_names, upstream_names, n_outputs):
+def _backward_check(part, forward_name, input_names, upstream_names):
     """Numeric gradient check: the analytic gradients of `part` against
     finite differences of the student's own forward function."""
     from .gradient_check import eval_numerical_gradient_array
@@ -490,10 +490,10 @@ def overfit_measurement(cell_type, final_loss):
 PUBLIC_CHECKS = {
     "rnn_step_forward": _forward_check("rnn_step_forward", "next_h"),
     "rnn_step_backward": _backward_check("rnn_step_backward", "rnn_step_forward",
-                                         ["x", "prev_h", "Wx", "Wh", "b"], ["dnext_h"], 5),
+                                         ["x", "prev_h", "Wx", "Wh", "b"], ["dnext_h"]),
     "rnn_forward": _forward_check("rnn_forward", "h"),
     "rnn_backward": _backward_check("rnn_backward", "rnn_forward",
-                                    ["x", "h0", "Wx", "Wh", "b"], ["dout"], 5),
+                                    ["x", "h0", "Wx", "Wh", "b"], ["dout"]),
     "word_embedding_forward": _forward_check("word_embedding_forward", "out"),
     "word_embedding_backward": _check_word_embedding_backward,
     "temporal_affine": _check_temporal_affine,
@@ -503,10 +503,10 @@ PUBLIC_CHECKS = {
     "lstm_step_forward": _forward_check("lstm_step_forward", "next_h", "next_c", n_outputs=3),
     "lstm_step_backward": _backward_check("lstm_step_backward", "lstm_step_forward",
                                           ["x", "prev_h", "prev_c", "Wx", "Wh", "b"],
-                                          ["dnext_h", "dnext_c"], 6),
+                                          ["dnext_h", "dnext_c"]),
     "lstm_forward": _forward_check("lstm_forward", "h"),
     "lstm_backward": _backward_check("lstm_backward", "lstm_forward",
-                                     ["x", "h0", "Wx", "Wh", "b"], ["dout"], 5),
+                                     ["x", "h0", "Wx", "Wh", "b"], ["dout"]),
     "lstm_loss": _model_check("lstm"),
     "lstm_sample": _sample_check("lstm"),
 }
