@@ -34,13 +34,16 @@ c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
-ASSIGNMENT = "rnn_captioning"
 if COURSE_ROOT not in sys.path:
     sys.path.insert(0, COURSE_ROOT)
+# Kernels inherit this too: a hidden test cell imports the kit's in-kernel
+# checks (nbgrader_bridge.in_kernel) from the course root, in one line.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [COURSE_ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != COURSE_ROOT])
 
-from build_assignment.nbgrader_hooks import (  # noqa: E402
-    RedactHiddenTests, RestoreMissingCells, install_release_stubs)
-from build_assignment.paths import BEGIN_SOLUTION, source_files  # noqa: E402
+from autograder.assignment import load as load_assignment  # noqa: E402
+from build_assignment.nbgrader_hooks import install_release_stubs, package_rename_hook  # noqa: E402
+from nbgrader_bridge.preprocessors import RedactHiddenTests, RestoreMissingCells  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, OverwriteKernelspec)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
@@ -53,28 +56,20 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.solution_directory = "solution"
 # Never copied around: caches, checkpoints and local copies of the data.
+# grading/ is the assignment's hidden side: it never leaves source/.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
-                            "datasets", ".pytest_cache"]
+                            "datasets", ".pytest_cache", "grading"]
 
 # --- .py solutions never reach release/ (nbgrader #1237) --------------------
 install_release_stubs()
+# The course's name for the student package (rubric.json "package") in release/.
+c.GenerateAssignment.post_convert_hook = package_rename_hook(os.path.join(COURSE_ROOT, "release"))
 
 
 # --- the student's code is what gets graded (nbgrader #940) -----------------
-def _files_with_solutions(assignment):
-    base = os.path.join(COURSE_ROOT, "source", assignment)
-    found = []
-    for rel in source_files(base):
-        if rel.endswith(".py"):
-            with open(os.path.join(base, rel), encoding="utf-8") as f:
-                if BEGIN_SOLUTION in f.read():
-                    found.append(rel)
-    return found
-
-
-STUDENT_EDITED = sorted(set(_files_with_solutions(ASSIGNMENT)) |
-                        {"captioning/rnn_layers.py", "captioning/classifiers/rnn.py"})
-c.Autograde.exclude_overwriting = {ASSIGNMENT: STUDENT_EDITED}
+ASSIGNMENT = load_assignment()
+STUDENT_EDITED = sorted("%s/%s" % (ASSIGNMENT.package, path) for path in ASSIGNMENT.graded_files.values())
+c.Autograde.exclude_overwriting = {ASSIGNMENT.id: STUDENT_EDITED}
 
 # --- deleted test cells come back -------------------------------------------
 # nbgrader's own OverwriteCells crashes on a deleted test cell that follows a

@@ -9,13 +9,12 @@ column per part) and DIR/summary.md (the class summary).
 import csv
 import json
 import statistics
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import rubric
-from .paths import KIT_ROOT
+from . import assignment
+from .grade import grade_in_subprocess
+from .scoring import part_scores
 
 
 def find_submissions(folder):
@@ -36,9 +35,7 @@ def is_up_to_date(submission, out_dir):
 
 
 def grade_one(submission, out_dir, select=None):
-    command = [sys.executable, "-m", "autograder", "grade", str(submission), "--out", str(out_dir)]
-    proc = subprocess.run(command + (["-k", select] if select else []), cwd=KIT_ROOT,
-                          capture_output=True, text=True)
+    proc, _ = grade_in_subprocess(submission, out_dir, select=select)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "grader failed")
 
@@ -70,16 +67,8 @@ def grade_batch(folder, out, jobs=2, select=None):
     return results
 
 
-def part_scores(results):
-    scores = {}
-    for test in results["tests"]:
-        part = test["extra_data"]["part"]
-        scores[part] = scores.get(part, 0.0) + test["score"]
-    return scores
-
-
 def write_grades_csv(results_by_student, path):
-    parts = [p for p in rubric.load_parts() if p.kind == "auto"]
+    parts = assignment.load().auto_parts
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student"] + [p.id for p in parts] + ["automatic_total"])
@@ -90,7 +79,7 @@ def write_grades_csv(results_by_student, path):
 
 
 def class_summary(results_by_student, errors=None):
-    parts = rubric.load_parts()
+    parts = list(assignment.load().parts.values())
     lines = ["# Class summary", "", "%d submissions graded." % len(results_by_student), ""]
     if errors:
         lines += ["Not graded (grader error): " + ", ".join("%s (%s)" % item for item in sorted(errors.items())), ""]

@@ -2,7 +2,8 @@
 
 Nothing the child sends is taken at face value: every array is checked for
 type, dtype, exact shape (no broadcasting) and finiteness before any error is
-measured, and NaN or inf never passes.
+measured, and NaN or inf never passes. The error measures themselves belong
+to the assignment (a Metric wraps one); this module only applies them.
 """
 from dataclasses import dataclass
 
@@ -19,24 +20,14 @@ class Outcome:
     metric: str = "relative error"
 
 
-def relative_error(student, reference):
-    """The seeds' measure: max over elements of |a - b| / max(1e-8, |a| + |b|)."""
-    a, b = np.asarray(student, dtype=np.float64), np.asarray(reference, dtype=np.float64)
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+@dataclass(frozen=True)
+class Metric:
+    """A named error measure: measure(student, reference) -> float (both arrays)."""
+    name: str
+    measure: object
 
-
-def scaled_error(student, reference):
-    """max |a - b| / max |b|: robust for float32 and finite differences,
-    where elements near zero make the elementwise measure meaningless."""
-    a, b = np.asarray(student, dtype=np.float64), np.asarray(reference, dtype=np.float64)
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-12))
-
-
-METRICS = {"relative error": relative_error, "scaled error": scaled_error}
+    def __call__(self, student, reference):
+        return self.measure(student, reference)
 
 
 def problem_with(value, reference, label, require_dtype=None):
@@ -66,12 +57,13 @@ def _join(labels):
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def compare_outputs(triples, tolerance, metric="relative error", require_dtype=None):
-    """Compare [(label, student, reference), ...]; tolerance is a number or {label: number, 'default': number}.
+def compare_outputs(triples, tolerance, metric, require_dtype=None):
+    """Compare [(label, student, reference), ...] with a Metric; tolerance is a
+    number or {label: number, 'default': number}.
 
     Returns an Outcome whose message names the wrong outputs and the correct ones.
     """
-    measure = METRICS[metric]
+    measure, metric = metric, metric.name
     wrong, right, worst, worst_tol = [], [], 0.0, None
     for label, student, reference in triples:
         tol = tolerance.get(label, tolerance.get("default")) if isinstance(tolerance, dict) else tolerance

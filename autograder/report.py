@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import jinja2
 
-from .sandbox import ISOLATION_TEXT
+from .isolation import ISOLATION_TEXT
 
 MAX_LOG_CHARS = 6000
 

@@ -2,8 +2,7 @@
 and the "fails because an earlier part fails" notes, from the rubric's depends_on."""
 from dataclasses import dataclass, field
 
-from . import plan
-from .rubric import upstream_closure
+from .assignment import upstream_closure
 
 
 @dataclass
@@ -36,7 +35,7 @@ class PartSummary:
 
 
 def score(rows, parts):
-    """rows: runner Rows (every planned check); parts: id -> rubric Part.
+    """rows: runner Rows (every declared check); parts: id -> assignment Part.
     Returns (scored rows, part summaries in rubric order)."""
     failing = {row.part for row in rows if not row.outcome.passed}
     scored, summaries = [], []
@@ -45,7 +44,7 @@ def score(rows, parts):
             summaries.append(PartSummary(part.id, part.title, part.kind, part.points, 0.0))
             continue
         part_rows = [row for row in rows if row.part == part.id]
-        titles = plan.planned_checks(part.id)
+        titles = [check.title for check in part.checks]
         # Cumulative rounding: the shares have 4 decimals and add up to the part's points exactly.
         shares = {title: round(part.points * (i + 1) / len(titles), 4) - round(part.points * i / len(titles), 4)
                   for i, title in enumerate(titles)}
@@ -71,3 +70,12 @@ def score(rows, parts):
         summary.score = round(summary.score, 6)
         summaries.append(summary)
     return scored, summaries
+
+
+def part_scores(results):
+    """{part id: points} from a results.json (each test row carries its part)."""
+    scores = {}
+    for test in results["tests"]:
+        part = test["extra_data"]["part"]
+        scores[part] = scores.get(part, 0.0) + test["score"]
+    return scores

@@ -1,7 +1,7 @@
-"""Turns whatever was submitted into a clean scratch copy of the `captioning` package.
+"""Turns whatever was submitted into a clean scratch copy of the student package.
 
-Accepted: a folder shaped like release/rnn_captioning, a .zip of it (with or
-without a top folder), or nbgrader's submitted/<student>/rnn_captioning.
+Accepted: a folder shaped like release/<assignment>, a .zip of it (with or
+without a top folder), or nbgrader's submitted/<student>/<assignment>.
 Only regular .py files of the package are copied; symlinks, entries escaping
 the root and oversized archives are refused with a note, never followed.
 Then the provided (non-graded) modules are replaced by the kit's own copies,
@@ -15,10 +15,6 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .paths import REFERENCE_DIR
-
-PACKAGE = "captioning"
-MARKER_FILE = "rnn_layers.py"
 SOLUTION_MARKER = "### BEGIN SOLUTION"
 MAX_FILES = 200
 MAX_FILE_BYTES = 2 << 20
@@ -37,7 +33,7 @@ class Prepared:
     replaced: list = field(default_factory=list)
 
 
-def provided_modules(reference_package=REFERENCE_DIR / PACKAGE):
+def provided_modules(reference_package):
     """Relative paths of the package's provided modules: those without solution regions."""
     return sorted(str(p.relative_to(reference_package)) for p in reference_package.rglob("*.py")
                   if SOLUTION_MARKER not in p.read_text())
@@ -77,41 +73,47 @@ def _unzip(zip_path, target, notes):
                 dst.write(src.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
 
 
-def find_package(root):
-    """The folder holding captioning/rnn_layers.py, searched a few levels deep."""
+def find_package(root, package, marker_file):
+    """The folder package/ holding marker_file (e.g. captioning/rnn_layers.py), searched a few levels deep."""
     root = Path(root)
     candidates = [root] + [p for p in root.glob("*") if p.is_dir() and not p.is_symlink()]
     candidates += [p for p in root.glob("*/*") if p.is_dir() and not p.is_symlink()]
     for folder in candidates:
-        marker = folder / PACKAGE / MARKER_FILE
-        if marker.is_file() and not marker.is_symlink() and not (folder / PACKAGE).is_symlink():
-            return folder / PACKAGE
-    raise SubmissionError("no %s/%s found in the submission" % (PACKAGE, MARKER_FILE))
+        marker = folder / package / marker_file
+        if marker.is_file() and not marker.is_symlink() and not (folder / package).is_symlink():
+            return folder / package
+    raise SubmissionError("no %s/%s found in the submission" % (package, marker_file))
 
 
-def _copy_package(package_dir, destination, notes):
+def _copy_package(package_dir, destination, notes, package):
     count, total = 0, 0
     for path in sorted(package_dir.rglob("*")):
         relative = path.relative_to(package_dir)
         if "__pycache__" in relative.parts:
             continue
         if path.is_symlink():
-            notes.append("ignored %s/%s: symbolic links are not accepted" % (PACKAGE, relative))
+            notes.append("ignored %s/%s: symbolic links are not accepted" % (package, relative))
             continue
         if not path.is_file() or path.suffix != ".py":
             continue
         size = path.stat().st_size
         count, total = count + 1, total + size
         if count > MAX_FILES or size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
-            notes.append("ignored %s/%s: the package is over the size limits" % (PACKAGE, relative))
+            notes.append("ignored %s/%s: the package is over the size limits" % (package, relative))
             continue
         target = destination / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
 
 
-def prepare(submission, workdir, reference_package=REFERENCE_DIR / PACKAGE):
-    """Build workdir/scratch/captioning from the submission; returns Prepared."""
+def marker_file(assignment):
+    """The graded file whose presence marks the package (the first one)."""
+    return next(iter(assignment.graded_files.values()))
+
+
+def prepare(submission, workdir, assignment):
+    """Build workdir/scratch/<package> from the submission; returns Prepared."""
+    package, reference_package = assignment.package, assignment.reference_package_dir
     submission, workdir = Path(submission), Path(workdir)
     notes = []
     if not submission.exists():
@@ -128,11 +130,11 @@ def prepare(submission, workdir, reference_package=REFERENCE_DIR / PACKAGE):
             raise SubmissionError("the zip file is damaged: %s" % exc) from None
         submission = unpacked
     scratch = workdir / "scratch"
-    (scratch / PACKAGE).mkdir(parents=True)
-    _copy_package(find_package(submission), scratch / PACKAGE, notes)
+    (scratch / package).mkdir(parents=True)
+    _copy_package(find_package(submission, package, marker_file(assignment)), scratch / package, notes, package)
     replaced = []
     for relative in provided_modules(reference_package):
-        target = scratch / PACKAGE / relative
+        target = scratch / package / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(reference_package / relative, target)
         replaced.append(relative)

@@ -12,7 +12,7 @@ Steps, one module each:
   solutions.py   solutions/: marker lines and hidden tests removed
   execute.py     the solutions notebooks run top to bottom in a real kernel
   compare.py     what "the same build" means (below)
-  nbgrader_hooks.py  the extensions nbgrader_config.py installs into nbgrader
+  nbgrader_hooks.py  the hook nbgrader_config.py installs into generate_assignment (.py stubs)
 
 Determinism. release/ and every non-notebook file of solutions/ are byte-for-byte
 functions of source/, and are compared exactly. The executed solutions notebooks

@@ -1,16 +1,19 @@
 """Where things are: the course root, the assignment, and what never gets copied."""
 import os
 
+from autograder.assignment import default_folder, load
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ASSIGNMENT = "rnn_captioning"
-SOURCE_DIR = os.path.join(ROOT, "source", ASSIGNMENT)
+SOURCE_DIR = str(default_folder())
+ASSIGNMENT = os.path.basename(SOURCE_DIR)
 RUBRIC = os.path.join(SOURCE_DIR, "rubric.json")
 NOTEBOOKS = ("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb")
 # The embedded dataset the solutions notebooks are executed on (`make data`).
 EMBEDDED_DATA = os.path.join(ROOT, "datasets", "synthetic_captioning")
 
-# Never part of a generated folder: caches, checkpoints, local data copies.
-EXCLUDED_NAMES = ("__pycache__", ".ipynb_checkpoints", "datasets", ".pytest_cache")
+# Never part of a generated folder: caches, checkpoints, local data copies,
+# and the assignment's hidden side (grading/).
+EXCLUDED_NAMES = ("__pycache__", ".ipynb_checkpoints", "datasets", ".pytest_cache", "grading")
 EXCLUDED_SUFFIXES = (".pyc",)
 
 # The delimiters nbgrader uses (its defaults; matched as substrings of a line).
@@ -29,6 +32,12 @@ def solutions_dir(out_root):
 
 def is_excluded(name):
     return name in EXCLUDED_NAMES or name.endswith(EXCLUDED_SUFFIXES)
+
+
+def package_names():
+    """(the package folder's name in source/, the course's name for it in release/ and solutions/)."""
+    task = load(SOURCE_DIR)
+    return task.source_package, task.package
 
 
 def source_files(base=SOURCE_DIR):

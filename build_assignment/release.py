@@ -14,7 +14,8 @@ from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
 from .nbgrader_hooks import stub_release_tree
-from .paths import ASSIGNMENT, MARKERS, ROOT, SOURCE_DIR, release_dir
+from .package_name import rename_package
+from .paths import ASSIGNMENT, MARKERS, ROOT, SOURCE_DIR, package_names, release_dir
 
 
 def load_course_config(root=ROOT):
@@ -39,6 +40,7 @@ def build_release(out_root):
         config.CourseDirectory.release_directory = os.path.join(os.path.abspath(out_root), "release")
         config.CourseDirectory.db_url = "sqlite:///" + os.path.join(tmp, "gradebook.db")
         config.Application.log_level = "WARNING"
+        config.GenerateAssignment.post_convert_hook = None     # renamed below, in out_root
         if os.path.isdir(dest):
             shutil.rmtree(dest)
         api = NbGraderAPI(config=config)
@@ -49,6 +51,7 @@ def build_release(out_root):
     # The config's hook already stubbed the .py files; doing it again here keeps
     # release/ correct even with a config that lost the hook.
     stub_release_tree(SOURCE_DIR, dest)
+    rename_package(dest, *package_names())
     leaks = [path for path, text in _texts(dest) if any(m in text for m in MARKERS)]
     if leaks:
         raise RuntimeError("release files still hold solution or hidden-test markers: %s" % leaks)

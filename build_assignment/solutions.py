@@ -8,18 +8,19 @@ import os
 import shutil
 
 import nbformat
-from nbgrader.preprocessors import ClearHiddenTests
 
-from .paths import BEGIN_SOLUTION, END_SOLUTION, SOURCE_DIR, solutions_dir, source_files
+from nbgrader_bridge.preprocessors import remove_hidden_tests
+
+from .package_name import rename_package
+from .paths import BEGIN_SOLUTION, END_SOLUTION, SOURCE_DIR, package_names, solutions_dir, source_files
 from .pystubs import strip_solution_markers
 
 
 def solution_notebook(nb):
     """A copy of a source notebook as the solutions show it."""
     nb = nbformat.from_dict(nb)
-    clear_hidden = ClearHiddenTests(enforce_metadata=False)
     for cell in nb.cells:
-        clear_hidden._remove_hidden_test_region(cell)
+        remove_hidden_tests(cell)
         cell.source = "\n".join(line for line in cell.source.split("\n")
                                 if BEGIN_SOLUTION not in line and END_SOLUTION not in line)
         cell.source = cell.source.rstrip("\n")
@@ -48,4 +49,6 @@ def build_solutions(out_root):
                 f.write(text)
         else:
             shutil.copyfile(src, out)
+    source_package, package = package_names()
+    rename_package(dest, source_package, package)
     return notebooks

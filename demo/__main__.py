@@ -84,8 +84,7 @@ def main():
     print("== 1. Train and sample (reference solution, embedded synthetic data)")
     train_and_sample()
     print("\n== 2. Grade three submissions in the sandbox")
-    sys.path.insert(0, str(ROOT))
-    from autograder.demo import run_demo
+    from demo.grading_table import run_demo
     print(run_demo(OUT))
 
 

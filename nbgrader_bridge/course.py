@@ -1,8 +1,8 @@
 """A temporary copy of the course, on which the real `nbgrader` commands run.
 
 The copy holds what nbgrader needs from the repo (nbgrader_config.py, the
-build hooks it imports, source/ and the autograder the hidden test cells
-import) and a link to the embedded dataset, so tests and benchmarks never
+build hooks and preprocessors it imports, source/, and the engine and
+in-kernel checks the hidden test cells import) and a link to the embedded dataset, so tests and benchmarks never
 write into the repo's own release/, submitted/ or gradebook.db.
 """
 import os
@@ -11,9 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder.assignment import default_folder
+
 KIT_ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENT = "rnn_captioning"
-COPIED_FOLDERS = ("build_assignment", "source", "autograder")
+ASSIGNMENT = default_folder().name
+COPIED_FOLDERS = ("build_assignment", "source", "autograder", "nbgrader_bridge")
 DATASET = Path("datasets") / "synthetic_captioning"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "datasets")
 

@@ -18,9 +18,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder import rubric
-from autograder.batch import part_scores
-from autograder.paths import RUBRIC_PATH
+from autograder import assignment
+from autograder.scoring import part_scores
 
 SCORE_SLACK = 1e-6   # results.json rounds shares to 4 decimals; they add up to the points
 
@@ -143,12 +142,12 @@ def import_student(gb, assignment, student, results_path, auto_parts, create_stu
                                                            for p, n, _ in cells), len(cells), None, notes)
 
 
-def automatic_parts(assignment):
+def automatic_parts(assignment_id):
     """{part id: notebook} of the rubric's automatic parts."""
-    graded = json.loads(RUBRIC_PATH.read_text())["assignment"]
-    if assignment != graded:
-        raise ImportProblem("the kit's rubric is for assignment %s, not %s" % (graded, assignment))
-    return {part.id: part.notebook for part in rubric.load_parts() if part.kind == "auto"}
+    task = assignment.load()
+    if assignment_id != task.id:
+        raise ImportProblem("the kit's rubric is for assignment %s, not %s" % (task.id, assignment_id))
+    return {part.id: part.notebook for part in task.auto_parts}
 
 
 def import_grades(results, assignment, db_url, student=None, create_students=False):

@@ -5,15 +5,10 @@ whose it is. The reference package is importable in the test process for
 tests of the reference itself; student code never runs in this process.
 """
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT / "source" / "rnn_captioning"
-RELEASE = ROOT / "release" / "rnn_captioning"
-SOLUTIONS = ROOT / "solutions" / "rnn_captioning"
-DATA_DIR = ROOT / "datasets" / "synthetic_captioning"
+from helpers import DATA_DIR, ROOT, SOLUTIONS, SOURCE, run_grader
 
 if str(SOURCE) not in sys.path:
     sys.path.insert(0, str(SOURCE))
@@ -41,22 +36,17 @@ def synthetic_data_dir():
     return str(DATA_DIR)
 
 
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory):
+    """A small synthetic dataset (40 train and 10 val images), made in well under a second."""
+    from captioning.datagen import synthetic
+    return synthetic.generate(str(tmp_path_factory.mktemp("tiny") / "synthetic_captioning"),
+                              num_train=40, num_val=10)
+
+
 # --- autograder (issue 4) -------------------------------------------------
 # Grading runs `python -m autograder grade` in a subprocess, as a user would;
 # the solutions are graded once per session (each xdist worker) and reused.
-import json as _json
-import subprocess as _subprocess
-
-
-def run_grader(submission, out_dir, *extra, env=None, timeout=900):
-    """Run the grader CLI; returns (CompletedProcess, results dict or None)."""
-    command = [sys.executable, "-m", "autograder", "grade", str(submission), "--out", str(out_dir), *extra]
-    proc = _subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
-    results_path = Path(out_dir) / "results.json"
-    results = _json.loads(results_path.read_text()) if results_path.exists() else None
-    return proc, results
-
-
 @pytest.fixture(scope="session")
 def correct_submission():
     """The built solutions, or the source (its markers are comments) before the first build."""

@@ -4,10 +4,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import ROOT
-
-sys.path.insert(0, str(ROOT))
-from autograder import mutants  # noqa: E402
+from helpers import ROOT, mutants
 
 
 def run_batch(folder, out):

@@ -4,31 +4,11 @@ import os
 import shutil
 import zipfile
 
-import sys
-
 import pytest
 
-from conftest import RELEASE, ROOT, SOURCE, run_grader
-
-sys.path.insert(0, str(ROOT))
-from autograder import mutants, plan, rubric
-from autograder.rubric import upstream_closure
-from autograder.tolerances import LIMITS
-
-PARTS = rubric.parts_by_id()
-AUTO_POINTS = sum(p.points for p in PARTS.values() if p.kind == "auto")
-
-
-def part_scores(results):
-    scores = {}
-    for test in results["tests"]:
-        part = test["extra_data"]["part"]
-        scores[part] = scores.get(part, 0.0) + test["score"]
-    return scores
-
-
-def failing_parts(results):
-    return {t["extra_data"]["part"] for t in results["tests"] if t["status"] == "failed"}
+from autograder.assignment import upstream_closure
+from helpers import (AUTO_POINTS, LIMITS, PARTS, RELEASE, SOURCE, check_titles, classic, failing_parts,
+                     mutants, part_scores, patching, run_grader)
 
 
 def test_solutions_get_every_automatic_point(graded_solutions):
@@ -46,7 +26,7 @@ def test_results_json_follows_gradescope_schema(graded_solutions):
     assert isinstance(results["execution_time"], (int, float)) and "score" in results
     names = [t["name"] for t in results["tests"]]
     assert len(names) == len(set(names))
-    expected_rows = sum(len(plan.planned_checks(p.id)) for p in PARTS.values() if p.kind == "auto")
+    expected_rows = sum(len(check_titles(p.id)) for p in PARTS.values() if p.kind == "auto")
     assert len(names) == expected_rows
     for test in results["tests"]:
         assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test)
@@ -79,7 +59,7 @@ def release_or_stub(tmp_path):
     layers = RELEASE / "captioning" / "rnn_layers.py"
     if layers.is_file() and "NotImplementedError" in layers.read_text():
         return RELEASE
-    return mutants.stub_package(SOURCE, tmp_path / "stubbed" / "rnn_captioning")
+    return patching.stub_package(SOURCE, tmp_path / "stubbed" / "rnn_captioning")
 
 
 def test_untouched_release_gets_zero(tmp_path):
@@ -139,7 +119,7 @@ def test_grader_that_cannot_run_exits_nonzero_with_the_reason(correct_submission
 def test_correct_code_written_differently_gets_every_point(correct_submission, tmp_path):
     """Student-style correct code (step loops, np.add.at, sample that stops at <END>
     and pads with <NULL>) passes every check: the tolerances leave room for it."""
-    classic = mutants.make_classic_correct(correct_submission, tmp_path / "classic" / "rnn_captioning")
-    proc, results = run_grader(classic, tmp_path / "out", "-k", "not overfit")
+    folder = classic.make_classic_correct(correct_submission, tmp_path / "classic" / "rnn_captioning")
+    proc, results = run_grader(folder, tmp_path / "out", "-k", "not overfit")
     assert proc.returncode == 0, proc.stderr
     assert [t["name"] for t in results["tests"] if t["status"] != "passed"] == []

@@ -20,11 +20,8 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, SOURCE, run_grader
-
-sys.path.insert(0, str(ROOT))
-from autograder import mutants  # noqa: E402
-from autograder.sandbox import UID_RANGE  # noqa: E402
+from autograder.isolation import UID_RANGE
+from helpers import ROOT, SOURCE, patching, run_grader
 
 LAYERS = "captioning/rnn_layers.py"
 GUARDED = [ROOT / "autograder", SOURCE / "captioning" / "rnn_layers.py",
@@ -49,7 +46,7 @@ def build(base, tmp_path, replace=None, append="", files=None):
     layers = folder / LAYERS
     text = layers.read_text()
     for name, source in (replace or {}).items():
-        text = mutants.replace_function(text, name, textwrap.dedent(source))
+        text = patching.replace_function(text, name, textwrap.dedent(source))
     layers.write_text(text + "\n" + textwrap.dedent(append))
     for relative, content in (files or {}).items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -298,7 +295,8 @@ def test_reference_and_grader_files_are_out_of_reach(correct_submission, tmp_pat
                                                      restore_kit_permissions):
     targets = [str(SOURCE / "captioning" / "rnn_layers.py"), "../../source/rnn_captioning/captioning/rnn_layers.py",
                str(ROOT / "solutions" / "rnn_captioning" / "captioning" / "rnn_layers.py"),
-               str(ROOT / "autograder" / "cases.py"), str(ROOT / "autograder" / "checks" / "test_layers.py"),
+               str(SOURCE / "grading" / "cases.py"), str(SOURCE / "grading" / "layer_checks.py"),
+               str(ROOT / "autograder" / "runner.py"),
                "/proc/1/environ", "/proc/%d/environ" % os.getpid(), "/root/.bash_history", "/etc/shadow"]
     attack = """
         import os, glob
@@ -352,7 +350,7 @@ def test_writing_outside_scratch_and_background_processes_do_not_persist(correct
             if os.fork() == 0:
                 os.execv("/bin/sleep", ["sleep", %r])
             os._exit(0)
-        """ % (outside, str(ROOT / "autograder" / "checks" / "conftest.py"),
+        """ % (outside, str(ROOT / "autograder" / "runner.py"),
                str(SOURCE / "captioning" / "rnn_layers.py"), "/etc/hostile", marker)
     correct_body = {"rnn_step_forward": """
         def rnn_step_forward(x, prev_h, Wx, Wh, b):
@@ -392,7 +390,7 @@ def test_hostile_zip_entries_are_refused_with_a_note(correct_submission, tmp_pat
 
 def test_symlink_to_the_reference_is_not_followed(correct_submission, tmp_path):
     folder = tmp_path / "linked" / "rnn_captioning"
-    shutil.copytree(mutants.stub_package(SOURCE, tmp_path / "stub" / "rnn_captioning"), folder)
+    shutil.copytree(patching.stub_package(SOURCE, tmp_path / "stub" / "rnn_captioning"), folder)
     (folder / LAYERS).unlink()
     (folder / LAYERS).symlink_to(SOURCE / "captioning" / "rnn_layers.py")
     results = grade_hostile(folder, tmp_path, "rnn_step_forward", 60)

@@ -12,13 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths, rubric
-from autograder.gradescope import GRADING_DEPENDENCIES
-
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions" / "rnn_captioning"
-RELEASE = ROOT / "release" / "rnn_captioning"
-AUTO_POINTS = sum(p.points for p in rubric.parts_by_id().values() if p.kind == "auto")
+from autograder import paths
+from autograder.gradescope_bundle import GRADING_DEPENDENCIES
+from helpers import AUTO_POINTS, PARTS, RELEASE, ROOT, SOLUTIONS
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +87,10 @@ def test_zip_holds_the_grader_and_nothing_secret_outside_its_folders(bundle):
         assert top in {"setup.sh", "run_autograder", "requirements.txt", "autograder", "source", "datasets"}, name
         assert "solutions" not in name.split("/") and not name.startswith(("tests/", ".git"))
         assert "__pycache__" not in name and not name.endswith(".ipynb")
-    assert "autograder/mutants.py" not in names        # holds a correct implementation; grading needs none
-    assert "autograder/checks/test_overfit.py" in names
+    # mutants.py holds near-solutions and corpus/ whole submissions: grading needs neither
+    assert "source/rnn_captioning/grading/mutants.py" not in names
+    assert not any(name.startswith("source/rnn_captioning/grading/corpus/") for name in names)
+    assert "source/rnn_captioning/grading/overfit_check.py" in names
     assert "source/rnn_captioning/rubric.json" in names
     # The reference (the source, with its markers) lives only where the sandbox
     # hides it: under a folder the grader counts as secret.
@@ -151,7 +149,7 @@ def test_a_zip_of_the_two_files_is_unpacked(gradescope_root, tmp_path):
                 archive.write(tmp_path / name, "my files/" + name)
     results = run_autograder(gradescope_root, upload_zip, "-k", "rnn_step_forward")
     # -k lists only the selected checks, all passed.
-    assert results["score"] == pytest.approx(rubric.parts_by_id()["rnn_step_forward"].points)
+    assert results["score"] == pytest.approx(PARTS["rnn_step_forward"].points)
     assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
     assert "`my files/rnn_layers.py` in `work.zip`" in results["output"]
 
@@ -179,14 +177,14 @@ def test_garbage_gets_zero_and_says_why(gradescope_root, fill):
 
 def test_a_fault_of_the_grader_still_leaves_results(tmp_path, monkeypatch):
     """In-process, no bundle: the grader raising gives 0 and "tell your instructor"."""
-    from autograder import cli, gradescope
+    from autograder import gradescope_run
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated grader fault")
-    monkeypatch.setattr(cli, "grade_submission", broken)
+    monkeypatch.setattr(gradescope_run, "grade_submission", broken)
     (tmp_path / "submission").mkdir()
     _two_files(tmp_path / "submission")
-    results = gradescope.grade_upload(tmp_path)
+    results = gradescope_run.grade_upload(tmp_path)
     written = json.loads((tmp_path / "results" / "results.json").read_text())
     assert written == results and written["score"] == 0 and written["tests"] == []
     assert "Tell your instructor" in written["output"] and written["stdout_visibility"] == "hidden"

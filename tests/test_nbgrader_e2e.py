@@ -21,13 +21,12 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.rubric import load_parts, upstream_closure
+from autograder.assignment import upstream_closure
 from build_assignment.paths import BEGIN_HIDDEN, END_HIDDEN
+from helpers import PARTS, ROOT, run_grader
 from nbgrader_bridge.course import ASSIGNMENT, Course, make_course_copy
 
-ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS_PACKAGE = ROOT / "solutions" / ASSIGNMENT / "captioning"
-PARTS = {part.id: part for part in load_parts()}
 AUTO_POINTS = {p.id: p.points for p in PARTS.values() if p.kind == "auto"}
 BUGGY_PART = "rnn_backward"
 
@@ -37,17 +36,11 @@ BUGGY_LINE = "da[:, t] = (dh[:, t] + dprev_h)"
 
 # What a student can put in a notebook cell to forge every in-kernel check:
 # the visible assertion reads the notebook's `show_check`, the hidden region
-# imports the (cached) autograder.in_kernel module. Both are replaced, and the
+# imports the (cached) nbgrader_bridge.in_kernel module. Both are replaced, and the
 # overfit cells' argument is defined.
-FORGERY = '''import os
-import sys
-import types
-_root = os.getcwd()
-while not os.path.isfile(os.path.join(_root, "nbgrader_config.py")):
-    _root = os.path.dirname(_root)
-sys.path.insert(0, _root)
-import autograder.in_kernel
-autograder.in_kernel.check_part = lambda part: None
+FORGERY = '''import types
+import nbgrader_bridge.in_kernel
+nbgrader_bridge.in_kernel.check_part = lambda part: None
 show_check = show_overfit = lambda *args: types.SimpleNamespace(passed=True)
 small_rnn_solver = small_lstm_solver = None   # the stubs cannot train
 '''
@@ -204,10 +197,9 @@ def test_feedback_html_holds_no_hidden_test_line(graded_course):
 # ---------------------------------------------------------------------------
 
 def run_kit_grader(submission, out):
-    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    proc, results = run_grader(submission, out)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads((out / "results.json").read_text())
+    return results
 
 
 def import_grades(*args):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import RELEASE, SOLUTIONS
+from helpers import RELEASE, SOLUTIONS
 
 
 def run_selfcheck(folder, tmp_path, data_dir, *args):

@@ -1,18 +1,18 @@
 """What `make demo` shows: grade three submissions and print a part x submission table.
 
-    from autograder.demo import run_demo
+    from demo.grading_table import run_demo
     print(run_demo())             # solutions, untouched release, typical mistakes
 
 The typical-mistakes example is generated from the solutions at demo time
-(mutants.TYPICAL_MISTAKES), so no second copy of the package is committed.
+(the assignment's mutants.TYPICAL_MISTAKES), so no second copy of the package
+is committed.
 """
-import json
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
-from . import mutants, rubric
-from .paths import KIT_ROOT, RELEASE_DIR, SOLUTIONS_DIR
+from autograder import assignment
+from autograder.grade import grade_in_subprocess
+from autograder.paths import KIT_ROOT
 
 
 def demo_table(results_by_submission):
@@ -20,7 +20,7 @@ def demo_table(results_by_submission):
 
     results_by_submission: {submission label: parsed results.json}. Manual parts
     show 'manual'; the last row is the automatic total."""
-    parts = rubric.load_parts()
+    parts = list(assignment.load().parts.values())
     labels = list(results_by_submission)
     scores = {}
     for label, results in results_by_submission.items():
@@ -43,19 +43,20 @@ def demo_table(results_by_submission):
 
 def run_demo(out_root=KIT_ROOT / "out" / "demo"):
     """Grade solutions, the untouched release and the typical-mistakes example; return the table."""
+    task = assignment.load()
+    mutants = task.grading_module("mutants")
     out_root = Path(out_root)
-    example = out_root / "typical_mistakes" / "rnn_captioning"
+    solutions, release = KIT_ROOT / "solutions" / task.id, KIT_ROOT / "release" / task.id
+    example = out_root / "typical_mistakes" / task.id
     if example.parent.exists():
-        import shutil
         shutil.rmtree(example.parent)
-    mutants.make_typical_mistakes(SOLUTIONS_DIR, example)
-    submissions = {"solutions": SOLUTIONS_DIR, "release": RELEASE_DIR, "typical_mistakes": example}
+    mutants.make_typical_mistakes(solutions, example)
+    submissions = {"solutions": solutions, "release": release, "typical_mistakes": example}
     results = {}
     for label, folder in submissions.items():
-        out_dir = out_root / ("graded_" + label)
-        subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out_dir)],
-                       cwd=KIT_ROOT, check=True)
-        results[label] = json.loads((out_dir / "results.json").read_text())
+        proc, results[label] = grade_in_subprocess(folder, out_root / ("graded_" + label))
+        if proc.returncode != 0 or results[label] is None:
+            raise SystemExit("grading %s failed:\n%s" % (label, proc.stderr))
     mistakes = "; ".join("%s: %s" % (mutants.MUTANTS_BY_NAME[n].part, mutants.MUTANTS_BY_NAME[n].description)
                          for n in mutants.TYPICAL_MISTAKES)
     return demo_table(results) + "\n\ntypical_mistakes = solutions with: " + mistakes + \

@@ -1,13 +1,13 @@
 """Tolerances of the hidden checks and time budgets of the child runs.
 
-Float64 comparisons against the reference use the seeds' elementwise relative
-error and the seeds' bounds (from public_checks.TOLERANCES, defined once
+Float64 comparisons against the reference use the notebook's elementwise
+relative error and the notebook's bounds (check_data.TOLERANCES, defined once
 there). Float32 results and finite differences use the scaled error
-max|a-b| / max|b| (see compare.py) with the bounds below. The margins these
+max|a-b| / max|b| (measures.py) with the bounds below. The margins these
 leave for correct code, measured over 100 hidden seeds, are in TOLERANCES.md.
 """
-from . import reference
-from .sandbox import Limits
+from autograder.compare import Metric
+from autograder.sandbox import Limits
 
 # Finite-difference step of the numeric-gradient checks (central differences, float64).
 NUMERIC_STEP = 1e-5
@@ -20,9 +20,15 @@ MODEL_GRADIENTS = 1e-7     # CaptioningRNN gradients vs the reference, float64, 
 SAMPLE_MARGIN = 1e-3       # hidden sampling models are drawn so no greedy choice is a near tie
 
 
-def seeds_tolerance(part_id):
-    """The seeds' bound for a part ({label: bound, 'default': bound} or a number)."""
-    tolerances = reference.public_checks().TOLERANCES
+def metrics(ref):
+    """The two error measures, from the reference's measures.py (one definition each)."""
+    measures = ref.module("measures")
+    return Metric("relative error", measures.rel_error), Metric("scaled error", measures.scaled_error)
+
+
+def notebook_tolerance(ref, part_id):
+    """The notebook's bound for a part ({label: bound, 'default': bound} or a number)."""
+    tolerances = ref.module("check_data").TOLERANCES
     if part_id in ("rnn_loss", "lstm_loss"):
         return tolerances["model_loss"]
     return tolerances[part_id]
@@ -32,7 +38,6 @@ def seeds_tolerance(part_id):
 # 0.1-0.3 s for each layer or model run and a few seconds per overfit run
 # (benchmarks/grade_time.py); each budget is at least 10x that.
 LIMITS = {
-    "probe": Limits(wall_seconds=10, cpu_seconds=8),
     "layers": Limits(wall_seconds=10, cpu_seconds=8),
     "numeric": Limits(wall_seconds=15, cpu_seconds=12),
     "model": Limits(wall_seconds=10, cpu_seconds=8),

@@ -4,16 +4,17 @@ The grader sets every parameter, so the student's (provided) initialisation
 plays no part; the reference model with the same parameters gives the answer.
 """
 import numpy as np
-import pytest
 
-from autograder import cases, plan, reference, tolerances
+from autograder.assignment import Check
 from autograder.compare import Outcome, combine, compare_outputs, problem_with
-from autograder.proxy import describe_error
-from autograder.tolerances import LIMITS
+
+from . import cases, titles, tolerances
+from .student import Student, describe_error
+from .tolerances import LIMITS
 
 
-def reference_model(case):
-    model = reference.model_class()(case["word_to_idx"], input_dim=case["input_dim"],
+def reference_model(ref, case):
+    model = ref.module("classifiers.rnn").CaptioningRNN(case["word_to_idx"], input_dim=case["input_dim"],
                                     wordvec_dim=case["wordvec_dim"], hidden_dim=case["hidden_dim"],
                                     cell_type=case["cell_type"], dtype=case["dtype"])
     model.params = {name: np.array(value) for name, value in case["params"].items()}
@@ -41,8 +42,8 @@ def shape_text(case):
 # loss
 # ---------------------------------------------------------------------------
 
-def seed_loss_case(cell_type):
-    seed = reference.public_checks().model_loss_case(cell_type)
+def seed_loss_case(ref, cell_type):
+    seed = ref.module("check_data").model_loss_case(cell_type)
     D, W, H = seed["input_dim"], seed["wordvec_dim"], seed["hidden_dim"]
     shapes = cases.param_shapes(cell_type, D, W, H, len(seed["word_to_idx"]))
     params = {name: seed["param_value"](shape) for name, shape in shapes.items()}
@@ -62,65 +63,54 @@ def hidden_loss_cases(cell_type, purpose, padding=0.5):
     return case_list
 
 
-def compare_loss(case, result, with_grads):
+def compare_loss(ref, case, result, with_grads):
     if result.error:
         return Outcome(False, describe_error(result.error))
-    loss, grads = reference_model(case).loss(case["features"], case["captions"])
+    relative, _ = tolerances.metrics(ref)
+    loss, grads = reference_model(ref, case).loss(case["features"], case["captions"])
     loss = np.asarray(loss, dtype=np.float64)
     got_loss = result.loss
     if isinstance(got_loss, np.ndarray) and got_loss.size == 1 and got_loss.dtype.kind == "f":
         got_loss = got_loss.reshape(())  # a 0-d array, a 1-element array or a float all count as a scalar
-    outcome = compare_outputs([("loss", got_loss, loss)], tolerances.seeds_tolerance(
-        "%s_loss" % case["cell_type"]), "relative error")
+    outcome = compare_outputs([("loss", got_loss, loss)], tolerances.notebook_tolerance(
+        ref, "%s_loss" % case["cell_type"]), relative)
     if not outcome.passed or not with_grads:
         return outcome
     triples = [("grads['%s']" % name, result.grad_dict.get(name), grads[name]) for name in sorted(grads)]
-    return compare_outputs(triples, tolerances.MODEL_GRADIENTS, "relative error")
+    return compare_outputs(triples, tolerances.MODEL_GRADIENTS, relative)
 
 
-def run_loss_cases(grading, case_list, with_grads):
-    results = grading.proxy.model(case_list, limits=LIMITS["model"])
-    outcomes = [(shape_text(c), compare_loss(c, r, with_grads)) for c, r in zip(case_list, results)]
+def run_loss_cases(ctx, case_list, with_grads):
+    results = Student(ctx.proxy).model(case_list, limits=LIMITS["model"])
+    outcomes = [(shape_text(c), compare_loss(ctx.reference, c, r, with_grads)) for c, r in zip(case_list, results)]
     return (combine(outcomes) if len(outcomes) > 1 else outcomes[0][1]), "; ".join(o[0] for o in outcomes)
 
 
-@pytest.mark.parametrize("part", list(plan.LOSS_PARTS))
-def test_loss_seed_model(grading, part):
-    cell_type = plan.LOSS_PARTS[part]
-    grading.run_check(part, plan.MODEL_SEED,
-                      lambda: run_loss_cases(grading, [seed_loss_case(cell_type)], with_grads=False))
+def loss_seed_model(ctx, cell_type):
+    return run_loss_cases(ctx, [seed_loss_case(ctx.reference, cell_type)], with_grads=False)
 
 
-@pytest.mark.parametrize("part", list(plan.LOSS_PARTS))
-def test_loss_hidden_models(grading, part):
-    cell_type = plan.LOSS_PARTS[part]
-    grading.run_check(part, plan.MODEL_HIDDEN,
-                      lambda: run_loss_cases(grading, hidden_loss_cases(cell_type, "loss"), with_grads=True))
+def loss_hidden_models(ctx, cell_type):
+    return run_loss_cases(ctx, hidden_loss_cases(cell_type, "loss"), with_grads=True)
 
 
-@pytest.mark.parametrize("part", list(plan.LOSS_PARTS))
-def test_loss_ignores_padding(grading, part):
+def loss_ignores_padding(ctx, cell_type):
     """Mostly-padded captions: a loss that counts the <NULL> targets differs from the reference."""
-    cell_type = plan.LOSS_PARTS[part]
-
-    def body():
-        outcome, shapes = run_loss_cases(grading, hidden_loss_cases(cell_type, "mask", padding=1.0),
-                                         with_grads=True)
-        if not outcome.passed and "loss: relative error" in outcome.message:
-            outcome.message += ("; steps whose target is <NULL> are padding and must not count: "
-                                "pass the mask to temporal_softmax_loss")
-        return outcome, shapes
-    grading.run_check(part, plan.MODEL_MASK, body)
+    outcome, shapes = run_loss_cases(ctx, hidden_loss_cases(cell_type, "mask", padding=1.0), with_grads=True)
+    if not outcome.passed and "loss: relative error" in outcome.message:
+        outcome.message += ("; steps whose target is <NULL> are padding and must not count: "
+                            "pass the mask to temporal_softmax_loss")
+    return outcome, shapes
 
 
 # ---------------------------------------------------------------------------
 # sample
 # ---------------------------------------------------------------------------
 
-def greedy_margin(case):
+def greedy_margin(ref, case):
     """Smallest gap between the best and second-best word score over the reference's
     greedy decoding: a tiny gap would let rounding pick another (equally right) word."""
-    layers, p = reference.layers(), {k: np.asarray(v, dtype=np.float64) for k, v in case["params"].items()}
+    layers, p = ref.module("rnn_layers"), {k: np.asarray(v, dtype=np.float64) for k, v in case["params"].items()}
     h = case["features"] @ p["W_proj"] + p["b_proj"]
     c = np.zeros_like(h)
     word = np.full(h.shape[0], case["word_to_idx"]["<START>"])
@@ -139,7 +129,7 @@ def greedy_margin(case):
     return margin
 
 
-def sample_cases(cell_type, purpose, dtype):
+def sample_cases(ref, cell_type, purpose, dtype):
     case_list = []
     for shape in cases.SAMPLE_SHAPES:
         N, L, D, W, H, V = shape
@@ -149,14 +139,14 @@ def sample_cases(cell_type, purpose, dtype):
             case = model_case(cell_type, cases.vocabulary(V), D, W, H, params,
                               rng.standard_normal((N, D)).astype(dtype), dtype=dtype,
                               method="sample", max_length=L)
-            if greedy_margin(case) > tolerances.SAMPLE_MARGIN:
+            if greedy_margin(ref, case) > tolerances.SAMPLE_MARGIN:
                 break
         case_list.append(case)
     return case_list
 
 
-def seed_sample_case(cell_type):
-    seed = reference.public_checks().sample_case()
+def seed_sample_case(ref, cell_type):
+    seed = ref.module("check_data").sample_case()
     D, W, H = seed["input_dim"], seed["wordvec_dim"], seed["hidden_dim"]
     shapes = cases.param_shapes(cell_type, D, W, H, len(seed["word_to_idx"]))
     params = {name: seed["param_value"](shape, k) for k, (name, shape) in enumerate(sorted(shapes.items()))}
@@ -164,7 +154,7 @@ def seed_sample_case(cell_type):
                       method="sample", max_length=seed["max_length"])
 
 
-def compare_sample(case, result):
+def compare_sample(ref, case, result):
     """Equal to the reference's greedy decoding up to and including each row's first <END>.
 
     Words after <END> are not compared: stopping early and padding with <NULL>
@@ -172,7 +162,7 @@ def compare_sample(case, result):
     """
     if result.error:
         return Outcome(False, describe_error(result.error))
-    expected = reference_model(case).sample(case["features"], max_length=case["max_length"])
+    expected = reference_model(ref, case).sample(case["features"], max_length=case["max_length"])
     got = result.captions
     problem = problem_with(got, np.asarray(expected), "captions")
     if problem:
@@ -199,27 +189,35 @@ def compare_sample(case, result):
     return Outcome(False, message, float(len(wrong_rows)), 0.0, "rows that differ")
 
 
-def run_sample_cases(grading, case_list):
-    results = grading.proxy.model(case_list, limits=LIMITS["model"])
-    outcomes = [(shape_text(c), compare_sample(c, r)) for c, r in zip(case_list, results)]
+def run_sample_cases(ctx, case_list):
+    results = Student(ctx.proxy).model(case_list, limits=LIMITS["model"])
+    outcomes = [(shape_text(c), compare_sample(ctx.reference, c, r)) for c, r in zip(case_list, results)]
     return (combine(outcomes) if len(outcomes) > 1 else outcomes[0][1]), "; ".join(o[0] for o in outcomes)
 
 
-@pytest.mark.parametrize("part", list(plan.SAMPLE_PARTS))
-def test_sample_seed_model(grading, part):
-    cell_type = plan.SAMPLE_PARTS[part]
-    grading.run_check(part, plan.SAMPLE_SEED, lambda: run_sample_cases(grading, [seed_sample_case(cell_type)]))
+def sample_seed_model(ctx, cell_type):
+    return run_sample_cases(ctx, [seed_sample_case(ctx.reference, cell_type)])
 
 
-@pytest.mark.parametrize("part", list(plan.SAMPLE_PARTS))
-def test_sample_hidden_models(grading, part):
-    cell_type = plan.SAMPLE_PARTS[part]
-    grading.run_check(part, plan.SAMPLE_HIDDEN,
-                      lambda: run_sample_cases(grading, sample_cases(cell_type, "sample", np.float64)))
+def sample_hidden_models(ctx, cell_type):
+    return run_sample_cases(ctx, sample_cases(ctx.reference, cell_type, "sample", np.float64))
 
 
-@pytest.mark.parametrize("part", list(plan.SAMPLE_PARTS))
-def test_sample_float32(grading, part):
-    cell_type = plan.SAMPLE_PARTS[part]
-    grading.run_check(part, plan.SAMPLE_FLOAT32,
-                      lambda: run_sample_cases(grading, sample_cases(cell_type, "float32", np.float32)))
+def sample_float32(ctx, cell_type):
+    return run_sample_cases(ctx, sample_cases(ctx.reference, cell_type, "float32", np.float32))
+
+
+def _bound(body, cell_type):
+    return lambda ctx: body(ctx, cell_type)
+
+
+def loss_checks(cell_type):
+    return [Check("loss_seed_model", titles.MODEL_SEED, _bound(loss_seed_model, cell_type)),
+            Check("loss_hidden_models", titles.MODEL_HIDDEN, _bound(loss_hidden_models, cell_type)),
+            Check("loss_ignores_padding", titles.MODEL_MASK, _bound(loss_ignores_padding, cell_type))]
+
+
+def sample_checks(cell_type):
+    return [Check("sample_seed_model", titles.SAMPLE_SEED, _bound(sample_seed_model, cell_type)),
+            Check("sample_hidden_models", titles.SAMPLE_HIDDEN, _bound(sample_hidden_models, cell_type)),
+            Check("sample_float32", titles.SAMPLE_FLOAT32, _bound(sample_float32, cell_type))]

@@ -1,0 +1,186 @@
+"""An assignment as the engine sees it: settings, parts and their checks.
+
+The engine knows nothing of any particular assignment. An assignment is a
+folder `source/<id>/` holding
+- `rubric.json`: the course's settings (the student package's name, the
+  grading policy) and the rubric (every part's title, notebook, points, kind
+  and dependencies);
+- the reference package (the instructor's solution, markers as comments);
+- `grading/`, the hidden side, never released: its `__init__.py` names the
+  reference package, the graded files, the child operations module and the
+  data the checks read, and `declare(assignment)` returns every automatic
+  part's checks.
+
+Everything else (runner, reports, batch, Gradescope, nbgrader cells, the
+self-check) reads the assignment through `load()`.
+"""
+import importlib.util
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .paths import KIT_ROOT
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Course-wide grading rules, set in rubric.json's "policy"."""
+    preserve_dtype: bool = False           # results must keep the inputs' float dtype (costs points when on)
+    error_carried_forward: bool = True     # composites are judged given the student's own step functions
+
+
+@dataclass
+class Check:
+    """One hidden check of a part: a trusted-side body and how it scores.
+
+    run(ctx) returns an Outcome, or (Outcome, shapes text). `key` is stable
+    (selection with -k, ids); `title` is what a student reads.
+    """
+    key: str
+    title: str
+    run: Callable
+    needs: tuple = ()                 # graded files (keys of Assignment.graded_files) the check imports
+    counts_only_with: tuple = ()      # keys of checks of the same part that must pass for this one to score
+    explains_downstream: bool = True  # a failure here can explain failures of parts that use this one
+
+
+@dataclass
+class Part:
+    id: str
+    title: str
+    notebook: str
+    points: float
+    kind: str                          # 'auto' or 'manual'
+    depends_on: tuple
+    checks: list = field(default_factory=list)
+
+    def check(self, key):
+        return next(c for c in self.checks if c.key == key)
+
+
+@dataclass
+class Assignment:
+    id: str
+    folder: Path                       # source/<id>
+    package: str                       # the student package's name in release/, solutions/ and submissions
+    source_package: str                # the package folder's name in source/<id>
+    graded_files: dict                 # key -> path inside the package, e.g. {"layers": "rnn_layers.py"}
+    policy: Policy
+    parts: dict                        # id -> Part, in rubric order
+    grading: object                    # the grading/ module
+    settings: dict                     # rubric.json as read
+
+    @property
+    def reference_package_dir(self):
+        return self.folder / self.source_package
+
+    @property
+    def rubric_path(self):
+        return self.folder / "rubric.json"
+
+    @property
+    def child_ops(self):
+        return Path(self.grading.CHILD_OPS)
+
+    @property
+    def data_dir(self):
+        return Path(os.environ.get("AUTOGRADER_DATA_DIR", KIT_ROOT / "datasets" / self.grading.DATA_NAME))
+
+    @property
+    def auto_parts(self):
+        return [p for p in self.parts.values() if p.kind == "auto"]
+
+    def checks(self):
+        """(part, check) of every automatic part, in rubric order."""
+        return [(part, check) for part in self.auto_parts for check in part.checks]
+
+    def max_score(self):
+        return sum(p.points for p in self.auto_parts)
+
+    def reference(self):
+        from .reference import Reference
+        return Reference.for_assignment(self)
+
+    def grading_module(self, name):
+        """A module of grading/, e.g. grading_module("mutants")."""
+        return importlib.import_module("%s.%s" % (self.grading.__name__, name))
+
+
+def read_parts(rubric):
+    """The rubric's parts (without checks), in order."""
+    return {p["id"]: Part(p["id"], p["title"], p["notebook"], float(p["points"]), p["kind"],
+                          tuple(p.get("depends_on", ()))) for p in rubric["parts"]}
+
+
+def default_folder():
+    """AUTOGRADER_ASSIGNMENT, else the one folder source/<id>/ that has grading/."""
+    forced = os.environ.get("AUTOGRADER_ASSIGNMENT")
+    if forced:
+        return Path(forced).resolve()
+    found = sorted(p.parent.parent for p in (KIT_ROOT / "source").glob("*/grading/__init__.py"))
+    if len(found) != 1:
+        raise RuntimeError("expected one assignment with a grading/ folder under %s, found %d"
+                           % (KIT_ROOT / "source", len(found)))
+    return found[0]
+
+
+def _import_grading(folder, assignment_id):
+    """grading/ as a package under a private name (it is not on sys.path)."""
+    name = "_grading_%s" % assignment_id
+    if name in sys.modules:
+        return sys.modules[name]
+    init = folder / "grading" / "__init__.py"
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(init.parent)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+_LOADED = {}
+
+
+def load(folder=None):
+    """The assignment at folder (default: default_folder()), with every part's checks declared."""
+    folder = Path(folder).resolve() if folder else default_folder()
+    if folder in _LOADED:
+        return _LOADED[folder]
+    settings = json.loads((folder / "rubric.json").read_text())
+    grading = _import_grading(folder, settings["assignment"])
+    assignment = Assignment(
+        id=settings["assignment"], folder=folder,
+        package=settings.get("package", grading.SOURCE_PACKAGE),
+        source_package=grading.SOURCE_PACKAGE, graded_files=dict(grading.GRADED_FILES),
+        policy=Policy(**settings.get("policy", {})), parts=read_parts(settings),
+        grading=grading, settings=settings)
+    declared = grading.declare(assignment)
+    unknown = sorted(set(declared) - {p.id for p in assignment.auto_parts})
+    missing = [p.id for p in assignment.auto_parts if not declared.get(p.id)]
+    if unknown or missing:
+        raise RuntimeError("grading/ and rubric.json disagree: checks for unknown parts %s; automatic "
+                           "parts without checks %s" % (unknown, missing))
+    for part_id, checks in declared.items():
+        assignment.parts[part_id].checks = list(checks)
+    _LOADED[folder] = assignment
+    return assignment
+
+
+def upstream_closure(part_id, parts, among=None):
+    """Every part that part_id depends on, directly or through others.
+
+    With `among` (a set of part ids), only those parts are followed: the
+    chain stops at a part outside it."""
+    seen, stack = [], list(parts[part_id].depends_on)
+    while stack:
+        dep = stack.pop(0)
+        if dep not in seen and dep in parts and (among is None or dep in among):
+            seen.append(dep)
+            stack.extend(parts[dep].depends_on)
+    return seen

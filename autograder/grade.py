@@ -1,0 +1,112 @@
+"""The grading pipeline for one submission: read it, run the checks in the
+sandbox, score, write the reports. Every command that grades goes through
+`grade_submission` (in this process) or `grade_in_subprocess` (a fresh one).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import assignment as assignments
+from . import report, runner, scoring, submission
+from .isolation import detect_isolation
+from .paths import KIT_ROOT
+from .proxy import StudentProxy
+from .sandbox import Sandbox
+
+
+class GraderCannotRun(Exception):
+    """A problem of the grader's installation, not of the submission."""
+
+
+def load_assignment(folder=None):
+    """The assignment, after checking that everything grading needs is in place."""
+    try:
+        task = assignments.load(folder)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise GraderCannotRun("the assignment cannot be loaded: %s: %s" % (type(exc).__name__, exc))
+    for relative in task.graded_files.values():
+        if not (task.reference_package_dir / relative).is_file():
+            raise GraderCannotRun("the reference package in %s is missing" % task.folder)
+    missing = [name for name in task.grading.DATA_FILES if not (task.data_dir / name).is_file()]
+    if missing:
+        raise GraderCannotRun("the dataset %s is missing (run `make data`): no %s"
+                              % (task.data_dir, ", ".join(missing)))
+    return task
+
+
+def _logs(proxy_log):
+    logs = []
+    for title, run in proxy_log:
+        errors = run.meta.get("errors") if isinstance(run.meta.get("errors"), dict) else {}
+        tracebacks = "\n".join(str(text) for text in errors.values())
+        if run.meta.get("fatal"):
+            tracebacks += "\n" + str(run.meta["fatal"])
+        stderr = run.stderr + ("\n" + tracebacks if tracebacks.strip() else "")
+        logs.append((title or "run", run.stdout, stderr.strip(), run.status, run.wall_seconds))
+    return logs
+
+
+def grade_submission(submission_path, out_dir, isolation=None, select=None, assignment=None):
+    """Grade one submission and write its reports; returns the report.Grade."""
+    task = assignment or load_assignment()
+    started = time.monotonic()
+    isolation = isolation or detect_isolation()
+    workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
+    notes, log, curves = [], [], {}
+    try:
+        try:
+            prepared = submission.prepare(submission_path, workdir, task)
+            notes += prepared.notes
+            notes.append("provided modules replaced by the kit's copies: " + ", ".join(prepared.replaced))
+        except submission.SubmissionError as exc:
+            prepared = None
+            notes.append("the submission could not be read: %s" % exc)
+        if prepared is None:
+            rows = runner.unreadable_rows(task, "the submission could not be read: %s"
+                                          % notes[-1].split(": ", 1)[-1])
+        else:
+            sandbox = Sandbox(prepared.scratch_dir, task.child_ops, isolation=isolation)
+            try:
+                result = runner.run_checks(task, StudentProxy(sandbox, log, task.package), select=select)
+                rows, curves = result.rows, result.curves
+                if result.grader_faults:
+                    notes.append("the grader hit an internal error in %d check(s); tell your instructor"
+                                 % len(result.grader_faults))
+            finally:
+                sandbox.close()
+        scored, summaries = scoring.score(rows, task.parts)
+        grade = report.Grade(str(submission_path), isolation, scored, summaries,
+                             time.monotonic() - started, notes, _logs(log), curves)
+        report.write_all(grade, Path(out_dir))
+        return grade
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def grade_command(submission_path, out_dir, select=None, isolation=None):
+    """The command line that grades one submission in a fresh interpreter."""
+    command = [sys.executable, "-m", "autograder", "grade", str(submission_path), "--out", str(out_dir)]
+    if select:
+        command += ["-k", select]
+    if isolation:
+        command += ["--isolation", isolation]
+    return command
+
+
+def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, env=None, timeout=None):
+    """Grade in a fresh interpreter (as a user would); returns (CompletedProcess, results dict or None)."""
+    proc = subprocess.run(grade_command(submission_path, out_dir, select, isolation), cwd=KIT_ROOT,
+                          capture_output=True, text=True, env=env, timeout=timeout)
+    results_path = Path(out_dir) / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.is_file() else None
+    return proc, results
+
+
+def environment_with_seed(seed):
+    """os.environ with the hidden inputs' seed set (calibration runs)."""
+    return dict(os.environ, AUTOGRADER_HIDDEN_SEED=str(seed))

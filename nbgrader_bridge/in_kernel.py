@@ -1,0 +1,198 @@
+"""Hidden checks for nbgrader's autograder test cells, run inside the student's kernel.
+
+Each source notebook's test cell ends with a hidden region that calls
+`check_part("<part id>")`. It runs, for that part:
+- the public check (the student's `<package>.public_checks`, which nbgrader
+  restores from source before grading), and
+- every hidden check the sandboxed grader has for the part (the assignment's
+  registry): the same seeded random inputs of varied shapes and dtypes, the
+  same tolerances and the same comparisons, against the reference solution.
+
+One definition per fact: nothing here defines an input, a tolerance or a
+message. The registry's checks run with a proxy whose "sandbox" calls the
+student's functions in this process, through the child's own calling code
+(child.run_request and the assignment's child operations), instead of in a
+child process. The reference is the course's source package, loaded under a
+private module name (autograder.reference), so it never clashes with the
+student's package. nbgrader_config.py puts the course root on the kernel's
+path, so a test cell needs only `from nbgrader_bridge.in_kernel import check_part`.
+
+TRUST: THESE CHECKS CAN BE FORGED. nbgrader runs them in the student's kernel,
+so student code that ran earlier can replace numpy, this module or
+AssertionError itself (notes/anchors.md: one monkeypatch forges a full score).
+They give nbgrader users the familiar workflow and honest feedback; the
+trusted path is the sandboxed grader (`python -m autograder grade`) and
+`python -m nbgrader_bridge import-grades`, which overwrites the autograder
+cells' scores in gradebook.db with the sandboxed grader's.
+
+There are no time or memory limits here beyond nbgrader's per-cell timeout.
+"""
+import importlib
+import importlib.util
+import sys
+import time
+
+import numpy as np
+
+from autograder import assignment as assignments
+from autograder import child, childlib, runner
+from autograder.compare import Outcome
+from autograder.proxy import StudentProxy
+
+
+class HiddenCheckFailed(AssertionError):
+    """A failed in-kernel check; the message names shapes and errors, never hidden values."""
+
+
+def child_operations(task):
+    """The assignment's child operations, loaded as in the sandbox (they import `childlib`)."""
+    name = "_child_ops_%s" % task.id
+    if name not in sys.modules:
+        sys.modules.setdefault("childlib", childlib)
+        spec = importlib.util.spec_from_file_location(name, task.child_ops)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
+
+
+class InKernelRun:
+    """What StudentProxy reads of a sandbox run (see sandbox.Sandbox.call)."""
+
+    def __init__(self, arrays, errors, fatal, seconds):
+        self.ok, self.detail, self.status = True, "", "ok"
+        self.arrays, self.stdout, self.stderr = arrays, "", ""
+        self.meta = {"errors": errors, "fatal": fatal}
+        self.wall_seconds = seconds
+
+
+def notebook_namespace():
+    """The notebook's variables (IPython's user namespace), or {} outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return {}
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else {}
+
+
+class InKernelSandbox:
+    """Stands in for sandbox.Sandbox: runs the child's calling code on the
+    student's package already imported in this kernel."""
+
+    def __init__(self, task):
+        self.task = task
+        self.trained = {}     # cell type -> (params, loss history) of a run made here: one per kernel
+        self.used = {}        # cell type -> (params, loss history) the last overfit check used
+
+    def call(self, arrays, meta, limits=None):
+        started = time.monotonic()
+        ops = child_operations(self.task)
+        if meta["op"] == "overfit":
+            reply, fatal = child.run_request(dict(meta, op="in_kernel_overfit"), arrays,
+                                             _OverfitOps(self, ops), meta["package"])
+        else:
+            reply, fatal = child.run_request(meta, arrays, ops, meta["package"])
+        return InKernelRun(dict(reply), reply.errors, fatal, time.monotonic() - started)
+
+    def overfit(self, meta, arrays, modules, reply, ops):
+        """The model the notebook's locked training cell trained, else one training run here."""
+        cell_type = meta["cell_type"]
+        model_class = modules["classifiers.rnn"].CaptioningRNN
+        run = notebook_trained_model(cell_type, meta, arrays, model_class)
+        if run is None:
+            if cell_type not in self.trained:
+                fresh = childlib.Reply()
+                ops.OPERATIONS["overfit"](meta, arrays, modules, fresh)
+                if fresh.errors:
+                    reply.errors.update(fresh.errors)
+                    return
+                self.trained[cell_type] = ({k[len("param:"):]: v for k, v in fresh.items()
+                                            if k.startswith("param:")}, fresh["loss_history"])
+            run = self.trained[cell_type]
+        self.used[cell_type] = run
+        params, history = run
+        for name, value in params.items():
+            reply["param:%s" % name] = np.array(value, copy=True)
+        reply["loss_history"] = np.asarray(history, dtype=np.float64)
+
+
+def notebook_trained_model(cell_type, meta, arrays, model_class):
+    """(params, loss history) of `small_<cell>_model` / `small_<cell>_solver`, when
+    they are the locked training cell's run on exactly the grader's data."""
+    namespace = notebook_namespace()
+    model = namespace.get("small_%s_model" % cell_type)
+    solver = namespace.get("small_%s_solver" % cell_type)
+    if not isinstance(model, model_class) or getattr(model, "cell_type", None) != cell_type:
+        return None
+    data = getattr(solver, "data", None)
+    if getattr(solver, "model", None) is not model or not isinstance(data, dict):
+        return None
+    same_data = (data.get("word_to_idx") == meta["word_to_idx"]
+                 and all(np.array_equal(data.get(key), arrays[key])
+                         for key in ("train_captions", "train_image_idxs", "train_features")))
+    if not same_data or not getattr(solver, "loss_history", None):
+        return None
+    return dict(model.params), np.asarray(solver.loss_history, dtype=np.float64)
+
+
+class _OverfitOps:
+    """An operations table whose overfit reuses the notebook's (or this kernel's) training run."""
+
+    def __init__(self, sandbox, ops):
+        self.OPERATIONS = {"in_kernel_overfit": lambda meta, arrays, modules, reply:
+                           sandbox.overfit(meta, arrays, modules, reply, ops)}
+
+
+# ---------------------------------------------------------------------------
+# Running the checks of one part
+# ---------------------------------------------------------------------------
+
+_SANDBOX = {}
+
+
+def hidden_rows(part_id, task):
+    """Run every hidden check of one part; returns runner Rows (one per check)."""
+    sandbox = _SANDBOX.setdefault(task.id, InKernelSandbox(task))
+    part = task.parts[part_id]
+    context = runner.CheckContext(task, StudentProxy(sandbox, [], task.package), task.reference())
+    timed_out, faults = set(), []
+    return [runner.run_one(context, part, check, timed_out, None, faults) for check in part.checks]
+
+
+def public_failure(part, sandbox, task):
+    """The public check's verdict (None when it passes), from the student's public_checks.
+
+    The overfit check measures the final loss of the run the hidden check
+    used (the notebook's, or the one training run of this kernel).
+    """
+    public_checks = importlib.import_module("%s.public_checks" % task.package)
+    if part.startswith("overfit_"):
+        cell_type = part[len("overfit_"):]
+        trained = sandbox.used.get(cell_type)
+        if trained is None or not len(trained[1]):
+            return "the model could not be trained (see the hidden check)"
+        measurement = public_checks.overfit_measurement(cell_type, trained[1][-1])
+        if measurement.passed:
+            return None
+        return "final training loss %.4g is not below %g" % (measurement.value, measurement.bound)
+    outcome = public_checks.run_check(part)
+    return None if outcome.passed else "%s (run show_check(%r) for the table)" % (outcome.status, part)
+
+
+def check_part(part):
+    """Raise AssertionError unless `part` passes its public and hidden checks."""
+    task = assignments.load()
+    problems = []
+    for row in hidden_rows(part, task):
+        if not row.outcome.passed:
+            line = "hidden check '%s': %s" % (row.check, row.outcome.message)
+            # combine() already names the failing case's shapes; a single case does not.
+            if row.shapes and row.shapes.split("; ")[0] not in row.outcome.message:
+                line += " [input shapes: %s]" % row.shapes
+            problems.append(line)
+    public = public_failure(part, _SANDBOX[task.id], task)
+    if public:
+        problems.insert(0, "public check: %s" % public)
+    if problems:
+        raise HiddenCheckFailed("%s fails %d check(s):\n- %s" % (part, len(problems), "\n- ".join(problems)))

@@ -1,0 +1,87 @@
+"""nbgrader preprocessors of the course, installed by nbgrader_config.py.
+
+- `RedactHiddenTests`: a GenerateFeedback preprocessor. nbgrader restores the
+  full test cells (hidden tests included) into the autograded notebook, and
+  its feedback HTML shows them verbatim (nbgrader #917). This removes the
+  hidden regions from the cell source and, for the cells that had one, every
+  output line that repeats a hidden line, and every traceback (tracebacks
+  quote the hidden source and the grader's own files), keeping only
+  "ErrorName: message".
+- `RestoreMissingCells`: nbgrader's OverwriteCells with a working
+  add_missing_cells (see its docstring).
+"""
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
+
+
+def remove_hidden_tests(cell):
+    """Remove the cell's hidden-test regions in place (nbgrader's public
+    ClearHiddenTests, whatever the cell's metadata); returns whether it had one."""
+    before = cell.source
+    ClearHiddenTests(enforce_metadata=False).preprocess_cell(cell, {}, 0)
+    return cell.source != before
+
+
+class RedactHiddenTests(NbGraderPreprocessor):
+    """Remove hidden tests, and what quotes them, from notebooks shown to students."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type != "code":
+            return cell, resources
+        before = cell.source.split("\n")
+        if not remove_hidden_tests(cell):
+            return cell, resources
+        kept = set(cell.source.split("\n"))
+        hidden = [line.strip() for line in before
+                  if line not in kept and len(line.strip()) > 3]
+
+        def clean(text):
+            return "\n".join(l for l in text.split("\n") if not any(h in l for h in hidden))
+
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                output.evalue = clean(output.evalue)
+                output.traceback = ["%s: %s" % (output.ename, output.evalue)]
+            elif output.output_type == "stream":
+                output.text = clean(output.text)
+            elif "data" in output:
+                for mime, value in list(output.data.items()):
+                    if isinstance(value, str):
+                        output.data[mime] = clean(value)
+            outputs.append(output)
+        cell.outputs = outputs
+        return cell, resources
+
+
+class RestoreMissingCells(OverwriteCells):
+    """OverwriteCells whose add_missing_cells works with locked cells in between.
+
+    nbgrader 0.9.6 puts a deleted grade cell back after the source cell just
+    before it, and crashes (KeyError, the whole submission fails) unless that
+    cell is itself a grade or solution cell. Our notebooks have locked
+    instruction cells before their test cells, so this version puts the cell
+    back after the nearest earlier source cell still present in the submission
+    (any cell with nbgrader metadata), or first if there is none.
+    """
+
+    def add_missing_grade_cells(self, nb, resources):
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        source_ids = [cell.name for cell in source_nb.source_cells]
+        grade_cells = {cell.name: cell for cell in source_nb.grade_cells}
+        solution_ids = {cell.name for cell in source_nb.solution_cells}
+
+        def present():
+            return {cell.metadata["nbgrader"]["grade_id"]: i for i, cell in enumerate(nb.cells)
+                    if cell.metadata.get("nbgrader", {}).get("grade_id")}
+
+        for position, cell_id in enumerate(source_ids):
+            if cell_id not in grade_cells or cell_id in present():
+                continue
+            self.log.warning("Missing grade cell %s encountered, adding to notebook", cell_id)
+            cell = self.missing_cell_transform(source_nb.source_cells[position],
+                                               grade_cells[cell_id].max_score,
+                                               is_solution=cell_id in solution_ids)
+            where = present()
+            earlier = [where[i] for i in source_ids[:position] if i in where]
+            nb.cells.insert(max(earlier) + 1 if earlier else 0, cell)
+        return nb, resources

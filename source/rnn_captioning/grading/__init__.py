@@ -1,0 +1,40 @@
+"""The hidden side of the rnn_captioning assignment: what the engine grades and how.
+
+Never copied to release/ or solutions/. The engine (autograder/) loads this
+package through autograder.assignment.load(); rubric.json beside it holds the
+points, the package name and the policy.
+
+- parts.py: the registry, every automatic part's checks
+- layer_checks.py, model_checks.py, overfit_check.py: the checks
+- cases.py: the hidden inputs;  tolerances.py: bounds and time budgets
+- student.py: requests to the sandboxed child;  child_ops.py: their answers, inside it
+- mutants.py: wrong implementations every check must catch
+"""
+from pathlib import Path
+
+from .parts import declare  # noqa: F401
+
+# The reference package's folder in source/<id>/ (release/ and solutions/ use rubric.json's "package").
+SOURCE_PACKAGE = "captioning"
+# The files students write: key -> path inside the package.
+GRADED_FILES = {"layers": "rnn_layers.py", "model": "classifiers/rnn.py"}
+# What the child imports before anything else (the probe run), as dotted module names.
+PROBE_IMPORTS = ("rnn_layers", "classifiers.rnn", "captioning_solver")
+# Runs inside the sandbox as assignment_ops.py (nothing secret in it).
+CHILD_OPS = Path(__file__).with_name("child_ops.py")
+# The dataset the overfit checks read (datasets/<DATA_NAME>), and its files the grader needs.
+DATA_NAME = "synthetic_captioning"
+DATA_FILES = ("coco2014_captions.h5", "coco2014_vocab.json", "train2014_urls.txt", "val2014_urls.txt",
+              "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5")
+
+
+def calibration_submission(reference_folder, dest):
+    """A correct submission written unlike the reference, for autograder.calibrate."""
+    from .classic import make_classic_correct
+    return make_classic_correct(reference_folder, dest)
+
+
+def calibration_appendix(training_seeds):
+    """The overfit study appended to TOLERANCES.md by autograder.calibrate."""
+    from .overfit_spread import overfit_spread, spread_markdown
+    return spread_markdown(overfit_spread(training_seeds))

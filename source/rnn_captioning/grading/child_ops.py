@@ -1,0 +1,109 @@
+"""The captioning assignment's operations inside the sandbox: how the student's
+functions are called. Copied next to the engine's child.py as assignment_ops.py.
+
+Nothing secret here: these functions only call the student's code on the
+inputs they are given and put whatever numbers come back into the reply; the
+trusted side validates and compares everything. Imports: the standard
+library, numpy and the engine's childlib (which sits beside this file in the
+sandbox, and beside child.py in the kit).
+"""
+from childlib import StudentError, as_tuple, numeric, short_traceback
+
+# Every op imports these modules of the student's package first.
+IMPORTS = ("rnn_layers", "classifiers.rnn", "captioning_solver")
+
+
+def run_layers(request, arrays, modules, out):
+    """Forward (and optionally backward / perturbed forward) calls of rnn_layers."""
+    import numpy as np
+    layers = modules["rnn_layers"]
+    for index, case in enumerate(request["cases"]):
+        key = str(index)
+        try:
+            forward = getattr(layers, case["forward"])
+            args = [arrays[name] for name in case["args"]]
+            result = as_tuple(forward(*[a.copy() for a in args]))
+            if case.get("backward") and len(result) < 2:
+                raise StudentError("%s must return its outputs and a cache" % case["forward"])
+            outputs = result[:-1] if len(result) > 1 else result
+            for k, value in enumerate(outputs[:case["n_outputs"]]):
+                out["%s:out%d" % (key, k)] = numeric(value, "output %d" % k)
+            if case.get("backward"):
+                backward = getattr(layers, case["backward"])
+                upstream = [arrays[name].copy() for name in case["upstream"]]
+                grads = as_tuple(backward(*upstream, result[-1]))
+                for k, value in enumerate(grads[:case["n_grads"]]):
+                    out["%s:grad%d" % (key, k)] = numeric(value, "gradient %d" % k)
+            for a in case.get("perturb", []):
+                # f(x + h e_i) and f(x - h e_i) for every element i of argument a;
+                # the trusted side turns these into a numeric gradient.
+                step, base = case["step"], args[a]
+                rows = {k: [] for k in range(case["n_outputs"])}
+                for i in range(base.size):
+                    for sign in (1.0, -1.0):
+                        moved = base.copy()
+                        moved.flat[i] += sign * step
+                        call_args = [moved if j == a else x.copy() for j, x in enumerate(args)]
+                        values = as_tuple(forward(*call_args))
+                        for k in rows:
+                            rows[k].append(numeric(values[k], "output %d" % k))
+                for k, values in rows.items():
+                    out["%s:perturbed%d.%d" % (key, a, k)] = np.stack(values) if values else np.zeros(0)
+        except BaseException as exc:  # the student may raise anything, even SystemExit
+            out.errors[key] = short_traceback(exc)
+
+
+def run_model(request, arrays, modules, out):
+    """CaptioningRNN.loss / .sample with parameters set by the grader."""
+    import numpy as np
+    model_class = modules["classifiers.rnn"].CaptioningRNN
+    for index, case in enumerate(request["cases"]):
+        key = str(index)
+        try:
+            dtype = np.dtype(case["dtype"]).type
+            model = model_class(case["word_to_idx"], input_dim=case["input_dim"],
+                                wordvec_dim=case["wordvec_dim"], hidden_dim=case["hidden_dim"],
+                                cell_type=case["cell_type"], dtype=dtype)
+            model.params = {name: arrays[ref].copy() for name, ref in case["params"].items()}
+            features = arrays[case["features"]].copy()
+            if case["method"] == "loss":
+                loss, grads = model.loss(features, arrays[case["captions"]].copy())
+                out["%s:loss" % key] = numeric(loss, "loss")
+                if not isinstance(grads, dict):
+                    raise StudentError("grads is a %s, expected a dict" % type(grads).__name__)
+                for name in case["params"]:
+                    if name in grads:
+                        out["%s:grad:%s" % (key, name)] = numeric(grads[name], "grads['%s']" % name)
+            else:
+                captions = model.sample(features, max_length=case["max_length"])
+                out["%s:captions" % key] = numeric(captions, "captions")
+        except BaseException as exc:
+            out.errors[key] = short_traceback(exc)
+
+
+def run_overfit(request, arrays, modules, out):
+    """Train the student's model with the kit's solver; send back the parameters."""
+    import numpy as np
+    model_class = modules["classifiers.rnn"].CaptioningRNN
+    solver_class = modules["captioning_solver"].CaptioningSolver
+    try:
+        np.random.seed(request["seed"])
+        features = arrays["train_features"]
+        data = {"train_captions": arrays["train_captions"],
+                "train_image_idxs": arrays["train_image_idxs"],
+                "train_features": features,
+                "train_urls": np.asarray([""] * features.shape[0])}
+        settings = request["model"]
+        model = model_class(request["word_to_idx"], input_dim=features.shape[1],
+                            wordvec_dim=settings["wordvec_dim"], hidden_dim=settings["hidden_dim"],
+                            cell_type=request["cell_type"], dtype=np.dtype(settings["dtype"]).type)
+        solver = solver_class(model, data, verbose=False, **request["solver"])
+        solver.train()
+        out["loss_history"] = np.asarray(solver.loss_history, dtype=np.float64)
+        for name, value in model.params.items():
+            out["param:%s" % name] = numeric(value, "params['%s']" % name)
+    except BaseException as exc:
+        out.errors["0"] = short_traceback(exc)
+
+
+OPERATIONS = {"layers": run_layers, "model": run_model, "overfit": run_overfit}

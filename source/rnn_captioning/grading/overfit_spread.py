@@ -1,0 +1,43 @@
+"""The overfit study of the calibration (autograder.calibrate): the reference's
+recomputed overfit loss when only the training seed changes."""
+
+
+def overfit_spread(training_seeds):
+    """The reference's recomputed overfit loss when only the training seed changes:
+    how much room the thresholds leave for a correct model's luck."""
+    import numpy as np
+    from autograder import assignment
+    task = assignment.load()
+    ref = task.reference()
+    spread = {}
+    for cell, settings in ref.module("check_data").OVERFIT_SETTINGS.items():
+        np.random.seed(settings["seed"])
+        data = ref.module("coco_utils").load_coco_data(base_dir=str(task.data_dir),
+                                                      max_train=settings["max_train"])
+        losses, last_batch = [], []
+        for seed in range(training_seeds):
+            np.random.seed(seed)
+            model = ref.module("classifiers.rnn").CaptioningRNN(
+                data["word_to_idx"], input_dim=data["train_features"].shape[1], cell_type=cell,
+                **settings["model"])
+            solver_class = ref.module("captioning_solver").CaptioningSolver
+            solver = solver_class(model, data, verbose=False, **settings["solver"])
+            solver.train()
+            loss, _ = model.loss(data["train_features"][data["train_image_idxs"]], data["train_captions"])
+            losses.append(float(loss))
+            last_batch.append(solver.loss_history[-1])
+        spread[cell] = (settings["threshold"], losses, last_batch)
+    return spread
+
+
+def spread_markdown(spread):
+    lines = ["", "## Overfit: spread over training seeds", "",
+             "The reference trained with training seeds 0..%d instead of the seeds' 231 (same data and "
+             "settings). The grade uses the loss recomputed on all 50 training captions, which varies less "
+             "than the seeds' last-minibatch loss." % (len(next(iter(spread.values()))[1]) - 1), "",
+             "| cell | threshold | recomputed loss: min / max | margin at max | last minibatch: min / max |",
+             "| --- | --- | --- | --- | --- |"]
+    for cell, (threshold, losses, last_batch) in spread.items():
+        lines.append("| %s | %g | %.3f / %.3f | %.1fx | %.3f / %.3f |" % (
+            cell, threshold, min(losses), max(losses), threshold / max(losses), min(last_batch), max(last_batch)))
+    return "\n".join(lines) + "\n"

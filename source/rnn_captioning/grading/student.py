@@ -1,0 +1,107 @@
+"""The hidden checks' view of the student's package: plain Python calls that
+become requests to the sandboxed child (answered by child_ops.py) and come
+back as validated numeric arrays, one CaseResult per case.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograder.proxy import StudentRunFailed, describe_error  # noqa: F401  (checks import them from here)
+
+# The modules of the student's package every request imports first.
+IMPORTS = ("rnn_layers", "classifiers.rnn", "captioning_solver")
+
+
+@dataclass
+class CaseResult:
+    outputs: list = field(default_factory=list)
+    grads: list = field(default_factory=list)
+    perturbed: dict = field(default_factory=dict)   # (arg index, output index) -> array
+    loss: object = None
+    grad_dict: dict = field(default_factory=dict)
+    captions: object = None
+    error: str = None
+
+
+class Student:
+    """Calls into the student's package through the engine's proxy."""
+
+    def __init__(self, proxy):
+        self.proxy = proxy
+
+    def _run(self, arrays, meta, limits):
+        return self.proxy.run(arrays, dict(meta, imports=list(IMPORTS)), limits)
+
+    # -- layer functions ---------------------------------------------------
+    def layers(self, spec, cases, backward, perturb=(), step=1e-5, limits=None):
+        """cases: list of dicts of input arrays (and upstream gradients)."""
+        arrays, requests = {}, []
+        for index, case in enumerate(cases):
+            for name, value in case.items():
+                arrays["%d:%s" % (index, name)] = value
+            requests.append({
+                "forward": spec.forward, "args": ["%d:%s" % (index, n) for n in spec.args],
+                "n_outputs": len(spec.outputs),
+                "backward": spec.backward if backward else None,
+                "upstream": ["%d:%s" % (index, n) for n in spec.upstream],
+                "n_grads": len(spec.grads), "perturb": list(perturb), "step": step})
+        received, errors = self._run(arrays, {"op": "layers", "cases": requests}, limits)
+        results = []
+        for index in range(len(cases)):
+            key = str(index)
+            result = CaseResult(error=errors.get(key))
+            result.outputs = [received.get("%s:out%d" % (key, k)) for k in range(len(spec.outputs))]
+            result.grads = [received.get("%s:grad%d" % (key, k)) for k in range(len(spec.grads))]
+            for a in perturb:
+                for k in range(len(spec.outputs)):
+                    result.perturbed[(a, k)] = received.get("%s:perturbed%d.%d" % (key, a, k))
+            results.append(result)
+        return results
+
+    # -- CaptioningRNN -----------------------------------------------------
+    def model(self, cases, limits=None):
+        """cases: dicts with cell_type, word_to_idx, dims, dtype, params, features,
+        method ('loss' or 'sample'), captions or max_length."""
+        arrays, requests = {}, []
+        for index, case in enumerate(cases):
+            refs = {}
+            for name, value in case["params"].items():
+                refs[name] = "%d:param:%s" % (index, name)
+                arrays[refs[name]] = value
+            arrays["%d:features" % index] = case["features"]
+            request = {k: case[k] for k in ("cell_type", "word_to_idx", "input_dim", "wordvec_dim",
+                                             "hidden_dim", "method")}
+            request.update(dtype=np.dtype(case["dtype"]).name, params=refs,
+                           features="%d:features" % index)
+            if case["method"] == "loss":
+                arrays["%d:captions" % index] = case["captions"]
+                request["captions"] = "%d:captions" % index
+            else:
+                request["max_length"] = int(case["max_length"])
+            requests.append(request)
+        received, errors = self._run(arrays, {"op": "model", "cases": requests}, limits)
+        results = []
+        for index, case in enumerate(cases):
+            key = str(index)
+            result = CaseResult(error=errors.get(key))
+            result.loss = received.get("%s:loss" % key)
+            result.grad_dict = {name: received.get("%s:grad:%s" % (key, name)) for name in case["params"]}
+            result.captions = received.get("%s:captions" % key)
+            results.append(result)
+        return results
+
+    # -- training ----------------------------------------------------------
+    def overfit(self, data, cell_type, settings, limits):
+        """Train the student's model on data; returns (params dict, loss history)."""
+        arrays = {"train_captions": data["train_captions"],
+                  "train_image_idxs": data["train_image_idxs"],
+                  "train_features": data["train_features"]}
+        model = dict(settings["model"], dtype=np.dtype(settings["model"]["dtype"]).name)
+        meta = {"op": "overfit", "cell_type": cell_type, "word_to_idx": data["word_to_idx"],
+                "seed": settings["seed"], "model": model, "solver": settings["solver"]}
+        received, errors = self._run(arrays, meta, limits)
+        if errors.get("0"):
+            raise StudentRunFailed("training " + describe_error(errors["0"]))
+        params = {name[len("param:"):]: value for name, value in received.items()
+                  if name.startswith("param:")}
+        return params, received.get("loss_history")

@@ -1,0 +1,52 @@
+"""What several test files share: where things are, the assignment, and
+grading a submission as a user would (`python -m autograder grade` in a
+fresh interpreter)."""
+import hashlib
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from autograder import assignment  # noqa: E402
+from autograder.grade import grade_in_subprocess  # noqa: E402
+from autograder.scoring import part_scores  # noqa: E402,F401
+
+TASK = assignment.load()
+SOURCE = TASK.folder
+RELEASE = ROOT / "release" / TASK.id
+SOLUTIONS = ROOT / "solutions" / TASK.id
+DATA_DIR = ROOT / "datasets" / TASK.grading.DATA_NAME
+PARTS = TASK.parts
+AUTO_POINTS = TASK.max_score()
+mutants = TASK.grading_module("mutants")
+patching = TASK.grading_module("patching")
+classic = TASK.grading_module("classic")
+LIMITS = TASK.grading_module("tolerances").LIMITS
+
+
+def run_grader(submission, out_dir, *extra, env=None, timeout=900):
+    """Run the grader CLI; returns (CompletedProcess, results dict or None).
+    extra: "-k", EXPR and/or "--isolation", LEVEL."""
+    options = dict(zip(extra[::2], extra[1::2]))
+    return grade_in_subprocess(submission, out_dir, select=options.get("-k"),
+                               isolation=options.get("--isolation"), env=env, timeout=timeout)
+
+
+def failing_parts(results):
+    return {t["extra_data"]["part"] for t in results["tests"] if t["status"] == "failed"}
+
+
+def check_titles(part_id):
+    return [check.title for check in PARTS[part_id].checks]
+
+
+def tree_digest(folder):
+    """One hash of every file's relative path and bytes under folder."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
