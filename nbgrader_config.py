@@ -52,9 +52,10 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.solution_directory = "solution"
-# Never copied around: caches, checkpoints and local copies of the data.
+# Never copied around: caches, checkpoints, local copies of the data, and the
+# grader's corpus (grading/: complete correct solutions, never for students).
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
-                            "datasets", ".pytest_cache"]
+                            "datasets", ".pytest_cache", "grading"]
 
 # --- .py solutions never reach release/ (nbgrader #1237) --------------------
 install_release_stubs()

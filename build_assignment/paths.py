@@ -9,8 +9,9 @@ NOTEBOOKS = ("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb")
 # The embedded dataset the solutions notebooks are executed on (`make data`).
 EMBEDDED_DATA = os.path.join(ROOT, "datasets", "synthetic_captioning")
 
-# Never part of a generated folder: caches, checkpoints, local data copies.
-EXCLUDED_NAMES = ("__pycache__", ".ipynb_checkpoints", "datasets", ".pytest_cache")
+# Never part of a generated folder: caches, checkpoints, local data copies, and
+# source/<assignment>/grading/ (the grader's corpus: complete correct solutions).
+EXCLUDED_NAMES = ("__pycache__", ".ipynb_checkpoints", "datasets", ".pytest_cache", "grading")
 EXCLUDED_SUFFIXES = (".pyc",)
 
 # The delimiters nbgrader uses (its defaults; matched as substrings of a line).
