@@ -422,9 +422,14 @@ def param_shapes(cell, D, W, H, V):
             "W_vocab": (H, V), "b_vocab": (V,)}
 
 
-def random_params(cell, D, W, H, V, g, dtype, scale=1.0):
-    return {k: (scale * g.standard_normal(s) / np.sqrt(max(s[0], 1))).astype(dtype)
-            for k, s in param_shapes(cell, D, W, H, V).items()}
+def random_params(cell, D, W, H, V, g, dtype, scale=1.0, saturated=False):
+    params = {k: (scale * g.standard_normal(s) / np.sqrt(max(s[0], 1))).astype(dtype)
+              for k, s in param_shapes(cell, D, W, H, V).items()}
+    if saturated:
+        # cell pre-activations near +-50 for two thirds of the units (float32 exp(100) overflows)
+        G = params["b"].shape[0]
+        params["b"] = (50.0 * g.choice([-1.0, 0.0, 1.0], size=G) + 0.1 * g.standard_normal(G)).astype(dtype)
+    return params
 
 
 def random_captions(g, N, T, V, padding):
@@ -464,13 +469,14 @@ def loss_cases(cell):
                             features=g.standard_normal((N, D)),
                             captions=random_captions(g, N, T, V, padding),
                             name="loss %s pad=%.1f" % ((N, T, D, W, H, V), padding)))
-    for k, (N, T, D, W, H, V) in enumerate(LOSS_SHAPES[:3]):
-        g = rng(cell, "loss32", k)
-        out.append(dict(cell=cell, D=D, W=W, H=H, word_to_idx=vocabulary(V), dtype=np.float32,
-                        params=random_params(cell, D, W, H, V, g, np.float32),
-                        features=g.standard_normal((N, D)).astype(np.float32),
-                        captions=random_captions(g, N, T, V, 0.5),
-                        name="loss %s float32" % ((N, T, D, W, H, V),)))
+    for saturated in (False, True):
+        for k, (N, T, D, W, H, V) in enumerate(LOSS_SHAPES[:3]):
+            g = rng(cell, "loss32", saturated, k)
+            out.append(dict(cell=cell, D=D, W=W, H=H, word_to_idx=vocabulary(V), dtype=np.float32,
+                            params=random_params(cell, D, W, H, V, g, np.float32, saturated=saturated),
+                            features=g.standard_normal((N, D)).astype(np.float32),
+                            captions=random_captions(g, N, T, V, 0.5),
+                            name="loss %s float32%s" % ((N, T, D, W, H, V), " saturated" * saturated)))
     for case in out:
         p64 = {k: v.astype(np.float64) for k, v in case["params"].items()}
         ref = build_model(REF_MODEL, dict(case, params=p64, dtype=np.float64))
@@ -499,14 +505,17 @@ def greedy_margin(case):
 
 def sample_cases(cell):
     out = []
-    for dtype in (np.float64, np.float32):
-        for k, (N, L, D, W, H, V) in enumerate(SAMPLE_SHAPES):
+    settings = [(np.float64, False, SAMPLE_SHAPES), (np.float32, False, SAMPLE_SHAPES),
+                (np.float32, True, SAMPLE_SHAPES[:3])]
+    for dtype, saturated, shapes in settings:
+        for k, (N, L, D, W, H, V) in enumerate(shapes):
             for attempt in range(200):
-                g = rng(cell, "sample", np.dtype(dtype).name, k, attempt)
+                g = rng(cell, "sample", np.dtype(dtype).name, saturated, k, attempt)
                 case = dict(cell=cell, D=D, W=W, H=H, word_to_idx=vocabulary(V), dtype=dtype, max_length=L,
-                            params=random_params(cell, D, W, H, V, g, dtype, scale=2.0),
+                            params=random_params(cell, D, W, H, V, g, dtype, scale=2.0, saturated=saturated),
                             features=g.standard_normal((N, D)).astype(dtype),
-                            name="sample %s %s" % ((N, L, D, W, H, V), np.dtype(dtype).name))
+                            name="sample %s %s%s" % ((N, L, D, W, H, V), np.dtype(dtype).name,
+                                                     " saturated" * saturated))
                 if greedy_margin(case) > 1e-3:
                     break
             case["expected"] = build_model(REF_MODEL, case).sample(case["features"], max_length=L)
