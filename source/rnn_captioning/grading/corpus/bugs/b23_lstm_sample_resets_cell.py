@@ -1,0 +1,30 @@
+"""In sample I create the cell state inside the loop, so the LSTM starts every step from c = 0."""
+KIND = "bug"
+BASE = "c01_classic_loops"
+LOSES = {"lstm_sample": "cell_not_carried"}
+
+# ==== classifiers/rnn.py ====
+
+
+def sample(self, features, max_length=30):
+    N = features.shape[0]
+    captions = self._null * np.ones((N, max_length), dtype=np.int32)
+
+    W_proj, b_proj = self.params["W_proj"], self.params["b_proj"]
+    W_embed = self.params["W_embed"]
+    Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
+    W_vocab, b_vocab = self.params["W_vocab"], self.params["b_vocab"]
+
+    prev_h = np.dot(features, W_proj) + b_proj
+    word = self._start * np.ones(N, dtype=np.int32)
+    for t in range(max_length):
+        x = W_embed[word]
+        if self.cell_type == "rnn":
+            prev_h, _ = rnn_step_forward(x, prev_h, Wx, Wh, b)
+        else:
+            prev_c = np.zeros_like(prev_h)
+            prev_h, prev_c, _ = lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
+        scores = np.dot(prev_h, W_vocab) + b_vocab
+        word = np.argmax(scores, axis=1)
+        captions[:, t] = word
+    return captions

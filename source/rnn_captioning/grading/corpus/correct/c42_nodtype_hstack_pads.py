@@ -1,0 +1,155 @@
+"""np.zeros without dtype plus np.hstack/np.vstack tricks, embedding backward loop over words, sample pads after <END> row by row."""
+KIND = "correct"
+BASE = None
+LOSES = {}
+
+# ==== rnn_layers.py ====
+
+
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(np.hstack([x, prev_h]) @ np.vstack([Wx, Wh]) + b)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1 - next_h ** 2)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, D = x.shape
+    h = np.zeros((N, T, h0.shape[1]))
+    cache = []
+    prev = h0
+    for t in range(T):
+        prev, c = rnn_step_forward(x[:, t], prev, Wx, Wh, b)
+        h[:, t] = prev
+        cache.append(c)
+    return h, cache
+
+
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    D = cache[0][0].shape[1]
+    dx = np.zeros((N, T, D))
+    dWx, dWh, db = np.zeros((D, H)), np.zeros((H, H)), np.zeros(H)
+    dprev = np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t], dprev, a, c, e = rnn_step_backward(dh[:, t] + dprev, cache[t])
+        dWx += a
+        dWh += c
+        db += e
+    return dx, dprev, dWx, dWh, db
+
+
+def word_embedding_forward(x, W):
+    return W[x], (x, W.shape)
+
+
+def word_embedding_backward(dout, cache):
+    x, shape = cache
+    dW = np.zeros(shape)
+    for word, grad in zip(x.ravel(), dout.reshape(-1, shape[1])):
+        dW[word] += grad
+    return dW
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = np.hstack([x, prev_h]) @ np.vstack([Wx, Wh]) + b
+    i = sigmoid(a[:, :H])
+    f = sigmoid(a[:, H:2 * H])
+    o = sigmoid(a[:, 2 * H:3 * H])
+    g = np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
+    D = x.shape[1]
+    tc = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tc ** 2)
+    da = np.hstack([dc * g * i * (1 - i), dc * prev_c * f * (1 - f), dnext_h * tc * o * (1 - o),
+                    dc * i * (1 - g ** 2)])
+    dxh = da @ np.vstack([Wx, Wh]).T
+    dW = np.hstack([x, prev_h]).T @ da
+    return dxh[:, :D], dxh[:, D:], dc * f, dW[:D], dW[D:], da.sum(axis=0)
+
+
+def lstm_forward(x, h0, Wx, Wh, b):
+    N, T, D = x.shape
+    H = h0.shape[1]
+    h = np.zeros((N, T, H))
+    cache = []
+    ph, pc = h0, np.zeros((N, H))
+    for t in range(T):
+        ph, pc, s = lstm_step_forward(x[:, t], ph, pc, Wx, Wh, b)
+        h[:, t] = ph
+        cache.append(s)
+    return h, cache
+
+
+def lstm_backward(dh, cache):
+    N, T, H = dh.shape
+    D = cache[0][0].shape[1]
+    dx = np.zeros((N, T, D))
+    dWx, dWh, db = np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), np.zeros(4 * H)
+    dph, dpc = np.zeros((N, H)), np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t], dph, dpc, a, c, e = lstm_step_backward(dh[:, t] + dph, dpc, cache[t])
+        dWx += a
+        dWh += c
+        db += e
+    return dx, dph, dWx, dWh, db
+
+
+# ==== classifiers/rnn.py ====
+
+
+def loss(self, features, captions):
+    captions_in = captions[:, :-1]
+    captions_out = captions[:, 1:]
+    mask = captions_out != self._null
+
+    loss, grads = 0.0, {}
+    h0, pc = affine_forward(features, self.params["W_proj"], self.params["b_proj"])
+    x, ec = word_embedding_forward(captions_in, self.params["W_embed"])
+    if self.cell_type == "rnn":
+        h, cc = rnn_forward(x, h0, self.params["Wx"], self.params["Wh"], self.params["b"])
+    else:
+        h, cc = lstm_forward(x, h0, self.params["Wx"], self.params["Wh"], self.params["b"])
+    scores, vc = temporal_affine_forward(h, self.params["W_vocab"], self.params["b_vocab"])
+    loss, dscores = temporal_softmax_loss(scores, captions_out, mask)
+    dh, grads["W_vocab"], grads["b_vocab"] = temporal_affine_backward(dscores, vc)
+    if self.cell_type == "rnn":
+        dx, dh0, grads["Wx"], grads["Wh"], grads["b"] = rnn_backward(dh, cc)
+    else:
+        dx, dh0, grads["Wx"], grads["Wh"], grads["b"] = lstm_backward(dh, cc)
+    grads["W_embed"] = word_embedding_backward(dx, ec)
+    _, grads["W_proj"], grads["b_proj"] = affine_backward(dh0, pc)
+    return loss, grads
+
+
+def sample(self, features, max_length=30):
+    N = features.shape[0]
+    captions = self._null * np.ones((N, max_length), dtype=np.int32)
+
+    h, _ = affine_forward(features, self.params["W_proj"], self.params["b_proj"])
+    c = np.zeros(h.shape)
+    word = np.full(N, self._start)
+    stopped = [False] * N
+    for t in range(max_length):
+        x = self.params["W_embed"][word]
+        if self.cell_type == "rnn":
+            h, _ = rnn_step_forward(x, h, self.params["Wx"], self.params["Wh"], self.params["b"])
+        else:
+            h, c, _ = lstm_step_forward(x, h, c, self.params["Wx"], self.params["Wh"], self.params["b"])
+        word = np.argmax(h @ self.params["W_vocab"] + self.params["b_vocab"], axis=1)
+        for n in range(N):
+            if not stopped[n]:
+                captions[n, t] = word[n]
+                stopped[n] = word[n] == self._end
+    return captions
