@@ -1,0 +1,143 @@
+"""Fingerprint canonical documents with copydetect and compare them in pairs.
+
+One Document per submission: the canonical lines of its graded functions (in
+the release's order, whatever order the student wrote them in), then its own
+helpers, each function introduced by a `#name` line. Whitespace is removed
+inside each line, so copydetect's k-grams are k characters of canonical code.
+
+copydetect does the MOSS part: k-gram hashes, winnowing
+(`CodeFingerprint`), removal of boilerplate hashes, and the overlap of two
+fingerprint sets with the matched slices (`compare_files`). Its own
+tokenizer (pygments; every name becomes V) is switched off (`filter=False`):
+the canonical text already renamed what plagiarists rename and keeps the
+names that carry meaning (np.tanh, rnn_forward, 'W_vocab').
+"""
+import bisect
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+from copydetect import CodeFingerprint, compare_files
+
+from .normalise import normalise_function, normalise_raw
+
+# k: the shortest match that counts, in characters of canonical code (about
+# one short statement); window: winnowing guarantees any match of
+# k + window - 1 characters is found. Calibrated in similarity/README.md.
+NOISE = 25
+GUARANTEE = 30
+
+
+@dataclass
+class Document:
+    text: str = ""
+    line_starts: list = field(default_factory=list)   # offset of each line in text
+    origins: list = field(default_factory=list)       # per line: (role, first, last) or None
+    units: list = field(default_factory=list)         # names of the functions it holds
+
+    def add_line(self, text, origin):
+        if self.text:
+            self.text += "\n"
+        self.line_starts.append(len(self.text))
+        self.text += text
+        self.origins.append(origin)
+
+
+def _compact(text):
+    return "".join(text.split())
+
+
+def build_document(extracted, release):
+    """Document from {role: Extracted}. Graded functions come in release order."""
+    doc = Document()
+    helper_names = set()
+    for ex in extracted.values():
+        helper_names |= {u.name.rsplit(".", 1)[-1] for u in ex.units if not u.graded}
+    graded, helpers = [], []
+    for role, ex in extracted.items():
+        order = {name: i for i, name in enumerate(release[role].graded)}
+        for unit in ex.units:
+            stub = release[role].stubs.get(unit.name)
+            if unit.node is None:
+                lines = normalise_raw(unit.raw_lines, stub)
+            else:
+                lines = normalise_function(unit.node, stub, helpers=helper_names, helper_methods=helper_names)
+            if not lines:
+                continue
+            if unit.graded:
+                graded.append(((list(release).index(role), order[unit.name]), unit, lines))
+            else:
+                helpers.append((tuple(_compact(l.text) for l in lines), unit, lines))
+    graded.sort(key=lambda item: item[0])
+    helpers.sort(key=lambda item: item[0])
+    for _, unit, lines in graded + helpers:
+        doc.add_line("#" + (unit.name if unit.graded else "F"), None)
+        doc.units.append("%s:%s" % (unit.role, unit.name))
+        for line in lines:
+            doc.add_line(_compact(line.text), (unit.role, line.start, line.end))
+    return doc
+
+
+def fingerprint(doc, name, boilerplate=None, noise=NOISE, guarantee=GUARANTEE):
+    """copydetect's fingerprint of a Document (None when it is too short to hold a k-gram)."""
+    if len(doc.text) < noise:
+        return None
+    return CodeFingerprint(name, noise, guarantee - noise + 1, boilerplate=boilerplate,
+                           filter=False, fp=io.StringIO(doc.text))
+
+
+def boilerplate_hashes(docs, noise=NOISE):
+    """Every k-gram hash of the given documents (copydetect keeps boilerplate with window 1)."""
+    hashes = []
+    for doc in docs:
+        if len(doc.text) >= noise:
+            hashes.extend(CodeFingerprint("boilerplate", noise, 1, filter=False, fp=io.StringIO(doc.text)).hashes)
+    return np.unique(np.array(hashes, dtype=np.int64)) if hashes else np.array([], dtype=np.int64)
+
+
+@dataclass
+class Match:
+    fraction_a: float
+    fraction_b: float
+    slices_a: np.ndarray
+    slices_b: np.ndarray
+
+
+def compare(fp_a, fp_b):
+    """Match of two fingerprints (copydetect.compare_files); None when either is missing."""
+    if fp_a is None or fp_b is None:
+        return None
+    _, (sim_a, sim_b), (slices_a, slices_b) = compare_files(fp_a, fp_b)
+    return Match(float(sim_a), float(sim_b), _as_slices(slices_a), _as_slices(slices_b))
+
+
+def _as_slices(slices):
+    """copydetect returns a 2 x n array, or an empty 1-d array when nothing matched."""
+    slices = np.asarray(slices, dtype=np.int64)
+    return slices if slices.ndim == 2 else np.zeros((2, 0), dtype=np.int64)
+
+
+def regions(doc, slices):
+    """{role: [(first, last)]} of original lines covered by copydetect's slices of doc.text."""
+    covered = {}
+    if slices is None or len(slices) == 0 or len(slices[0]) == 0:
+        return {}
+    for start, end in zip(slices[0], slices[1]):
+        first = bisect.bisect_right(doc.line_starts, int(start)) - 1
+        last = bisect.bisect_right(doc.line_starts, max(int(start), int(end) - 1)) - 1
+        for index in range(max(first, 0), last + 1):
+            origin = doc.origins[index]
+            if origin is not None:
+                role, lo, hi = origin
+                covered.setdefault(role, set()).update(range(lo, hi + 1))
+    return {role: _ranges(sorted(lines)) for role, lines in covered.items()}
+
+
+def _ranges(numbers):
+    out = []
+    for n in numbers:
+        if out and n == out[-1][1] + 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return [tuple(r) for r in out]
