@@ -34,6 +34,13 @@ class Document:
     line_starts: list = field(default_factory=list)   # offset of each line in text
     origins: list = field(default_factory=list)       # per line: (role, first, last) or None
     units: list = field(default_factory=list)         # names of the functions it holds
+    notes: list = field(default_factory=list)         # what could not be normalised
+
+    def truncate(self, limit):
+        """Keep the lines that start before limit characters."""
+        keep = bisect.bisect_left(self.line_starts, limit)
+        self.text = self.text[:self.line_starts[keep] - 1] if keep < len(self.line_starts) else self.text
+        del self.line_starts[keep:], self.origins[keep:]
 
     def add_line(self, text, origin):
         if self.text:
@@ -48,7 +55,8 @@ def _compact(text):
 
 
 def build_document(extracted, release):
-    """Document from {role: Extracted}. Graded functions come in release order."""
+    """Document from {role: Extracted}. Graded functions come in release order,
+    then the student's own helpers (ordered by their canonical text)."""
     doc = Document()
     helper_names = set()
     for ex in extracted.values():
@@ -57,24 +65,49 @@ def build_document(extracted, release):
     for role, ex in extracted.items():
         order = {name: i for i, name in enumerate(release[role].graded)}
         for unit in ex.units:
-            stub = release[role].stubs.get(unit.name)
-            if unit.node is None:
-                lines = normalise_raw(unit.raw_lines, stub)
-            else:
-                lines = normalise_function(unit.node, stub, helpers=helper_names, helper_methods=helper_names)
+            lines = unit_lines(unit, release[role].stubs.get(unit.name), helper_names)
+            if lines is None:
+                doc.notes.append("%s: %s is too deeply nested to normalise; not compared" % (role, unit.name))
+                continue
             if not lines:
                 continue
             if unit.graded:
                 graded.append(((list(release).index(role), order[unit.name]), unit, lines))
             else:
-                helpers.append((tuple(_compact(l.text) for l in lines), unit, lines))
+                helpers.append((tuple(_compact(line.text) for line in lines), unit, lines))
     graded.sort(key=lambda item: item[0])
     helpers.sort(key=lambda item: item[0])
     for _, unit, lines in graded + helpers:
-        doc.add_line("#" + (unit.name if unit.graded else "F"), None)
-        doc.units.append("%s:%s" % (unit.role, unit.name))
-        for line in lines:
-            doc.add_line(_compact(line.text), (unit.role, line.start, line.end))
+        _add_unit(doc, unit.role, unit.name if unit.graded else "F", lines)
+    return doc
+
+
+def unit_lines(unit, stub_fn, helper_names=()):
+    """Canonical [Line] of one Unit; a function too deep to normalise is taken as text."""
+    if unit.node is not None:
+        try:
+            return normalise_function(unit.node, stub_fn, helpers=helper_names, helper_methods=helper_names)
+        except (RecursionError, MemoryError):
+            return None
+    return normalise_raw(unit.raw_lines, stub_fn)
+
+
+def _add_unit(doc, role, label, lines):
+    doc.add_line("#" + label, None)
+    doc.units.append("%s:%s" % (role, label))
+    for line in lines:
+        doc.add_line(_compact(line.text), (role, line.start, line.end))
+
+
+def release_document(release):
+    """Every function of the release's two graded files, stub statements and
+    provided helpers included: boilerplate wherever a student repeats it."""
+    import ast
+    from .release import function_table
+    doc = Document()
+    for role, release_file in release.items():
+        for name, node in function_table(ast.parse(release_file.text)).items():
+            _add_unit(doc, role, name, normalise_function(node))
     return doc
 
 
@@ -97,10 +130,18 @@ def boilerplate_hashes(docs, noise=NOISE):
 
 @dataclass
 class Match:
-    fraction_a: float
+    fraction_a: float          # copydetect's own: matched / fingerprinted characters
     fraction_b: float
-    slices_a: np.ndarray
+    slices_a: np.ndarray       # 2 x n: start and end offsets of matched text in Document.text
     slices_b: np.ndarray
+
+    @property
+    def matched_a(self):
+        return int(np.sum(self.slices_a[1] - self.slices_a[0]))
+
+    @property
+    def matched_b(self):
+        return int(np.sum(self.slices_b[1] - self.slices_b[0]))
 
 
 def compare(fp_a, fp_b):

@@ -18,15 +18,19 @@ header) each, with the original lines it came from. Applied in this order:
 3. Order: in every block, statements that do not depend on each other
    (neither writes what the other reads or writes; calls that may mutate,
    returns and raises are barriers) are emitted in a canonical order.
-4. Rename: parameters become p0, p1, ... by position (the API fixes them),
-   every other local variable becomes v (as in MOSS and copydetect: numbering
-   them would let one inserted statement shift every later name); functions
-   and methods the student added are all called F. Names that are not local
-   (np, sigmoid, rnn_forward, attributes, dict keys) stay: they carry meaning.
+4. Rename: parameters become p0, p1, ... by position (the API fixes them);
+   every other local is named after the value it first holds: v + a short
+   hash of the canonical text of that value (value numbering). A renamed
+   variable keeps its name, and so does every variable when statements are
+   inserted or moved (numbering names by first use would shift them all);
+   two solutions that compute different things get different names even
+   where the statement shapes agree. Functions and methods the student added
+   are all called F. Names that are not local (np, sigmoid, rnn_forward,
+   attributes, dict keys) stay: they carry meaning.
 """
 import ast
 import copy
-import heapq
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -34,6 +38,8 @@ from .release import is_docstring, is_not_implemented, statement_key
 
 # Blocks longer than this are not reordered (bounded time on hostile input).
 MAX_SORTED_BLOCK = 200
+# Blocks longer than this are ordered by keys computed once (each key costs a render).
+MAX_RESORTED_BLOCK = 60
 # Methods that never mutate their receiver: calling them is not a write.
 PURE_METHODS = {
     "reshape", "sum", "mean", "max", "min", "argmax", "argmin", "transpose", "copy", "astype",
@@ -191,8 +197,10 @@ def _rewrite_block(stmts):
                 and isinstance(stmt.value, ast.Tuple) and len(stmt.targets[0].elts) == len(stmt.value.elts) \
                 and all(isinstance(t, ast.Name) for t in stmt.targets[0].elts) \
                 and not any(isinstance(v, ast.Starred) for v in stmt.value.elts):
-            targets = {t.id for t in stmt.targets[0].elts}
-            if not targets & _names_in(stmt.value) and len(targets) == len(stmt.targets[0].elts):
+            names = [t.id for t in stmt.targets[0].elts]
+            # Sequential assignments see the earlier targets: safe when no value reads one.
+            if len(set(names)) == len(names) and not any(
+                    set(names[:i]) & _names_in(v) for i, v in enumerate(stmt.value.elts)):
                 for target, value in zip(stmt.targets[0].elts, stmt.value.elts):
                     out.append(ast.copy_location(ast.Assign([target], value), stmt))
                 continue
@@ -218,20 +226,68 @@ def _rewrite_block(stmts):
 
 # ------------------------------------------------------ 3 and 4. order, rename
 class _Namer:
-    """Canonical names: parameters p<i> by position, every other local v, helpers F."""
+    """Canonical names: parameters p<i> by position, locals by value number, helpers F.
+
+    A local used before any definition the emitter has seen is v."""
 
     def __init__(self, params, local_names, helpers, helper_methods):
         self.names = {name: "p%d" % i for i, name in enumerate(params)}
         self.locals = set(local_names) | set(params)
         self.helpers, self.helper_methods = helpers, helper_methods
 
+    def define(self, stmt):
+        """Value numbering: a local first assigned here is named after what it holds
+        (a short hash of the canonical text of its value), so the name survives
+        renaming, reordering and inserted statements alike."""
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            pairs = [(stmt.target, "for " + self.render(stmt.iter))]
+        elif isinstance(stmt, ast.Assign):
+            value = self.render(stmt.value)
+            pairs = [(t, value) for t in stmt.targets]
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:
+            pairs = [(stmt.target, self.render(stmt.value))]
+        elif isinstance(stmt, ast.With):
+            pairs = [(i.optional_vars, "with " + self.render(i.context_expr)) for i in stmt.items if i.optional_vars]
+        else:
+            return
+        for target, value in pairs:
+            self._define_target(target, value)
+
+    def _define_target(self, target, value):
+        if isinstance(target, ast.Name):
+            if target.id in self.locals and target.id not in self.names:
+                self.names[target.id] = "v" + hashlib.blake2s(value.encode(), digest_size=2).hexdigest()
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for i, element in enumerate(target.elts):
+                self._define_target(element, "%s[%d]" % (value, i))
+        elif isinstance(target, ast.Starred):
+            self._define_target(target.value, value + "*")
+
     def render(self, node):
         """Canonical text of node."""
-        renamed = _Renamer(self).visit(copy.deepcopy(node))
+        renamed = _Renamer(self).visit(_clone(node))
         if isinstance(renamed, ast.BinOp) and isinstance(renamed.op, (ast.Add, ast.Mult)):
             renamed = _sorted_chain(renamed)
         _sort_commutative(renamed)
         return ast.unparse(renamed)
+
+
+_POSITIONS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def _clone(node):
+    """A deep copy of an AST, several times faster than copy.deepcopy."""
+    if isinstance(node, ast.AST):
+        new = node.__class__.__new__(node.__class__)
+        for name in node._fields:
+            setattr(new, name, _clone(getattr(node, name, None)))
+        for name in _POSITIONS:
+            if hasattr(node, name):
+                setattr(new, name, getattr(node, name))
+        return new
+    if isinstance(node, list):
+        return [_clone(item) for item in node]
+    return node
 
 
 class _Renamer(ast.NodeTransformer):
@@ -294,30 +350,61 @@ def _sorted_chain(node):
     return result
 
 
+def _base_name(node):
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node if isinstance(node, ast.Name) else None
+
+
 def _effects(stmt, locals_):
-    """(reads, writes, barrier) of one statement, over local names only."""
-    reads, writes = set(), set()
+    """(reads, writes, slice_writes, barrier) of one statement, over local names only.
+
+    slice_writes: {name: index text} when the statement's only write to x is a
+    store into x[index] (and it does not read x): two such stores with
+    different index texts are taken as disjoint slices and may be reordered."""
+    reads, writes, slices = set(), set(), {}
     barrier = any(isinstance(n, BARRIERS) for n in ast.walk(stmt))
+    store_bases = set()
+
+    def write(name, index=None):
+        writes.add(name)
+        if index is None or slices.get(name, "") is None:
+            slices[name] = None
+        else:
+            slices[name] = slices.get(name, "") + index
+
     for node in ast.walk(stmt):
-        if isinstance(node, ast.Name):
-            (writes if isinstance(node.ctx, (ast.Store, ast.Del)) else reads).add(node.id)
-        elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            base = node
-            while isinstance(base, (ast.Subscript, ast.Attribute)):
-                base = base.value
-            if isinstance(base, ast.Name):
-                writes.add(base.id)
-        elif isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr not in PURE_METHODS:
-                base = func.value
-                while isinstance(base, (ast.Subscript, ast.Attribute)):
-                    base = base.value
-                if isinstance(base, ast.Name):
-                    writes.add(base.id)
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            base = _base_name(node)
+            if base is not None:
+                store_bases.add(id(base))
+                direct = isinstance(node, ast.Subscript) and node.value is base
+                write(base.id, ast.dump(node.slice) if direct else None)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            write(node.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr not in PURE_METHODS:
+            base = _base_name(node.func.value)
+            if base is not None:
+                write(base.id)
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in store_bases:
+            reads.add(node.id)
     if isinstance(stmt, ast.Expr):       # a call for its effect may mutate its arguments
-        writes |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
-    return reads & locals_, writes & locals_, barrier
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                write(node.id)
+    slices = {name: index for name, index in slices.items()
+              if index is not None and name not in reads and name in locals_}
+    return reads & locals_, writes & locals_, slices, barrier
+
+
+def _conflict(first, second):
+    r_i, w_i, s_i, b_i = first
+    r_j, w_j, s_j, b_j = second
+    if b_i or b_j or w_i & r_j or w_j & r_i:
+        return True
+    return any(not (name in s_i and name in s_j and s_i[name] != s_j[name]) for name in w_i & w_j)
 
 
 class _Emitter:
@@ -341,22 +428,32 @@ class _Emitter:
         effects = [_effects(s, locals_) for s in stmts]
         waiting = [0] * len(stmts)
         successors = [[] for _ in stmts]
-        for j, (r_j, w_j, b_j) in enumerate(effects):
+        for j in range(len(stmts)):
             for i in range(j):
-                r_i, w_i, b_i = effects[i]
-                if b_i or b_j or w_i & (r_j | w_j) or w_j & r_i:
+                if _conflict(effects[i], effects[j]):
                     successors[i].append(j)
                     waiting[j] += 1
-        keys = [self.namer.render(s) for s in stmts]
-        ready = [(keys[j], j) for j in range(len(stmts)) if not waiting[j]]
-        heapq.heapify(ready)
+        static = len(stmts) > MAX_RESORTED_BLOCK
+        names = self.namer.names
+        used = [sorted({n.id for n in ast.walk(s) if isinstance(n, ast.Name)} & locals_) for s in stmts]
+        cache = {}
+
+        def key(j):
+            # A key changes only when a local the statement uses gets its name.
+            signature = (j, tuple(names.get(n) for n in used[j])) if not static else j
+            if signature not in cache:
+                cache[signature] = self.namer.render(stmts[j])
+            return cache[signature]
+
+        ready = [j for j in range(len(stmts)) if not waiting[j]]
         while ready:
-            _, pick = heapq.heappop(ready)
+            pick = ready[0] if len(ready) == 1 else min(ready, key=lambda j: (key(j), j))
+            ready.remove(pick)
             self.statement(stmts[pick])
             for j in successors[pick]:
                 waiting[j] -= 1
                 if not waiting[j]:
-                    heapq.heappush(ready, (keys[j], j))
+                    ready.append(j)
 
     def statement(self, stmt):
         namer, first = self.namer, stmt.lineno
@@ -365,6 +462,7 @@ class _Emitter:
             return first, max(first, (body[0].lineno - 1) if body else first)
 
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            namer.define(stmt)
             self.emit("for %s in %s:" % (namer.render(stmt.target), namer.render(stmt.iter)),
                       *header(stmt.body))
             self.block(stmt.body)
@@ -384,6 +482,7 @@ class _Emitter:
                 self.emit("else:", stmt.orelse[0].lineno, stmt.orelse[0].lineno)
                 self.block(stmt.orelse)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            namer.define(stmt)
             self.emit("with %s:" % ", ".join(namer.render(i) for i in stmt.items), *header(stmt.body))
             self.block(stmt.body)
         elif isinstance(stmt, ast.Try):
@@ -399,6 +498,7 @@ class _Emitter:
                     self.emit(name, part[0].lineno, part[0].lineno)
                     self.block(part)
         else:
+            namer.define(stmt)
             text = namer.render(stmt)
             for line in text.splitlines() or [""]:
                 self.emit(line, first, stmt.end_lineno)
@@ -436,12 +536,17 @@ def _namer_for(fn, helpers=(), helper_methods=()):
     return _Namer(parameters(fn), local_names(fn), set(helpers), set(helper_methods))
 
 
+_STUB_CACHE = {}
+
+
 def stub_statements(stub_fn):
     """Canonical texts of the release stub's own statements (`next_h, cache = None, None`, ...)."""
     if stub_fn is None:
         return Counter()
-    namer = _namer_for(stub_fn)
-    return Counter(namer.render(s) for s in _prepared_body(copy.deepcopy(stub_fn)))
+    if id(stub_fn) not in _STUB_CACHE:
+        namer = _namer_for(stub_fn)
+        _STUB_CACHE[id(stub_fn)] = (stub_fn, Counter(namer.render(s) for s in _prepared_body(_clone(stub_fn))))
+    return Counter(_STUB_CACHE[id(stub_fn)][1])
 
 
 def normalise_function(fn, stub_fn=None, helpers=(), helper_methods=()):
@@ -449,7 +554,7 @@ def normalise_function(fn, stub_fn=None, helpers=(), helper_methods=()):
 
     stub_fn: the release's stub of this function; statements it holds are
     dropped wherever the student kept them, renamed or not."""
-    fn = copy.deepcopy(fn)
+    fn = _clone(fn)
     namer = _namer_for(fn, helpers, helper_methods)
     stub = stub_statements(stub_fn)
     body = []
