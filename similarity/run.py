@@ -93,7 +93,7 @@ def prepare(path, name, reference=False, submission=None):
     release = load_release()
     if submission is None:
         submission = read_submission(path, name, reference)
-    out = Prepared(submission.name, str(submission.path), reference, notes=list(submission.notes))
+    out = Prepared(name or submission.name, str(submission.path), reference, notes=list(submission.notes))
     if reference:
         out.texts = {role: f.text for role, f in submission.files.items() if f.text is not None}
     extracted = {}
