@@ -81,11 +81,11 @@ def main(argv=None):
         prints = {}
         for key, folder in list(folders.items()) + list(copies.items()):
             prepared = prepare(folder, str(key))
-            prints[key] = (fp.fingerprint(prepared.doc, str(key), boilerplate), len(prepared.doc.text))
+            prints[key] = fp.fingerprint(prepared.doc, str(key), boilerplate)
 
         def score(a, b):
-            match = fp.compare(prints[a][0], prints[b][0])
-            return max(match.matched_a / prints[a][1], match.matched_b / prints[b][1]) if match else 0.0
+            match = fp.compare(prints[a], prints[b])
+            return max(fp.share(match.matched_a, prints[a]), fp.share(match.matched_b, prints[b])) if match else 0.0
 
         independent = sorted(((score(a, b), a, b) for a, b in itertools.combinations(folders, 2)), reverse=True)
         print("%d independent solutions (%d pairs); highest scores:" % (len(folders), len(independent)))
@@ -98,9 +98,10 @@ def main(argv=None):
             values = [score(name, (name, kind)) for name in folders]
             caught = sum(v >= args.threshold for v in values)
             lowest = min(lowest, min(values))
-            worst = min(range(len(values)), key=values.__getitem__)
-            print("  %-15s %3d/%d flagged (%5.1f%%), lowest %.3f (%s)" % (
-                kind, caught, len(values), 100.0 * caught / len(values), min(values), list(folders)[worst]))
+            order = sorted(range(len(values)), key=values.__getitem__)[:3]
+            print("  %-15s %3d/%d flagged (%5.1f%%); lowest: %s" % (
+                kind, caught, len(values), 100.0 * caught / len(values),
+                ", ".join("%.3f %s" % (values[i], list(folders)[i]) for i in order)))
         print("\nhighest independent %.3f, lowest disguised copy %.3f, threshold %.2f: margin %.3f above "
               "the independent, %.3f below the copies" % (highest, lowest, args.threshold,
                                                          args.threshold - highest, lowest - args.threshold))

@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass, field
 
 import numpy as np
+import copydetect.utils
 from copydetect import CodeFingerprint, compare_files
 
 from .normalise import normalise_function, normalise_raw
@@ -26,6 +27,40 @@ from .normalise import normalise_function, normalise_raw
 # k + window - 1 characters is found. Calibrated in similarity/README.md.
 NOISE = 25
 GUARANTEE = 30
+
+
+_BASE = np.uint64(0x100000001B3)              # odd: invertible modulo 2**64
+_BASE_INVERSE = np.uint64(pow(0x100000001B3, -1, 1 << 64))
+
+
+def stable_hashed_kgrams(string, k):
+    """Hashes of all k-grams of string, the same in every process.
+
+    Replaces copydetect.utils.hashed_kgrams, which uses Python's hash():
+    salted per process (PYTHONHASHSEED), so winnowing kept other fingerprints
+    on every run and scores moved by about 0.01 from run to run. This is a
+    polynomial hash modulo 2**64 over the code points, computed for all
+    k-grams at once with prefix sums, then mixed (splitmix64 finaliser) so
+    that winnowing's minima are spread evenly."""
+    n = len(string) - k + 1
+    if n <= 0:
+        return np.array([], dtype=np.int64)
+    codes = np.frombuffer(string.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(np.full(len(codes), _BASE, dtype=np.uint64)) * _BASE_INVERSE      # B**i
+        inverse = np.cumprod(np.full(len(codes), _BASE_INVERSE, dtype=np.uint64)) * _BASE     # B**-i
+        prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(codes * powers, dtype=np.uint64)])
+        h = (prefix[k:k + n] - prefix[:n]) * inverse[:n]
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return h.view(np.int64)
+
+
+# copydetect's winnowing, boilerplate removal and overlap all go through this function.
+copydetect.utils.hashed_kgrams = stable_hashed_kgrams
 
 
 @dataclass
@@ -142,6 +177,17 @@ class Match:
     @property
     def matched_b(self):
         return int(np.sum(self.slices_b[1] - self.slices_b[0]))
+
+
+# A side's share is its matched characters over its fingerprinted characters
+# (copydetect's similarity: boilerplate excluded), but over at least MIN_CODE:
+# a submission that is nearly all common code cannot reach a high share with
+# the few characters of its own.
+MIN_CODE = 1000
+
+
+def share(matched, fingerprint_):
+    return matched / max(float(fingerprint_.token_coverage), MIN_CODE)
 
 
 def compare(fp_a, fp_b):

@@ -17,7 +17,7 @@ from .extract import extract
 from .reading import ROLES, find_references, find_submissions, read_submission
 from .release import load_release
 
-THRESHOLD = 0.6
+THRESHOLD = 0.65
 COMMON_DIR = Path(__file__).resolve().parent / "common"
 # Canonical code kept per submission; more is cut (a 2 MB file of generated code gives ~1 MB).
 MAX_DOC_CHARS = 200_000
@@ -173,7 +173,6 @@ def compare_all(prepared, threshold, progress):
     from tqdm import tqdm
     boilerplate = fp.boilerplate_hashes(common_documents())
     prints = [fp.fingerprint(p.doc, p.name, boilerplate) if p.doc is not None else None for p in prepared]
-    lengths = [max(len(p.doc.text), 1) if p.doc is not None else 1 for p in prepared]
     batch = [i for i, p in enumerate(prepared) if not p.reference]
     refs = [i for i, p in enumerate(prepared) if p.reference]
     scores, kept, dropped = [], [], 0
@@ -184,7 +183,7 @@ def compare_all(prepared, threshold, progress):
             match = fp.compare(prints[i], prints[j])
             if match is None:
                 continue
-            fraction_a, fraction_b = match.matched_a / lengths[i], match.matched_b / lengths[j]
+            fraction_a, fraction_b = fp.share(match.matched_a, prints[i]), fp.share(match.matched_b, prints[j])
             score = max(fraction_a, fraction_b)
             scores.append(score)
             if len(kept) >= MAX_KEPT and score <= kept[0][0]:
