@@ -8,6 +8,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +151,7 @@ def prepare_all(jobs, workers, progress, desc):
     return results
 
 
+@lru_cache(maxsize=1)
 def common_documents():
     """Canonical documents of similarity/common/: code everyone writes (boilerplate)."""
     docs = []
@@ -160,25 +162,28 @@ def common_documents():
             docs.append(prepared.doc)
     # The release itself, stubs and provided helpers included, is boilerplate too.
     docs.append(fp.release_document(release))
-    return docs
+    return tuple(docs)
 
 
 # -------------------------------------------------------------- comparing
-def compare_all(prepared, threshold, progress):
-    """(scores of every compared pair, [Pair] kept for the reports, number of pairs not kept).
+_STATE = {}
 
-    All fingerprints are made in this process: copydetect hashes k-grams with
-    Python's hash(), which differs between processes."""
+
+def _init_compare(state):
+    _STATE.update(state)
+
+
+def _compare_rows(rows):
+    """Compare batch submissions `rows` (positions in the batch) with every later one and the references.
+
+    Returns (scores, [(score, Pair)] at or above the floor or among the best MAX_KEPT seen, dropped)."""
     import heapq
-    from tqdm import tqdm
-    boilerplate = fp.boilerplate_hashes(common_documents())
-    prints = [fp.fingerprint(p.doc, p.name, boilerplate) if p.doc is not None else None for p in prepared]
-    batch = [i for i, p in enumerate(prepared) if not p.reference]
-    refs = [i for i, p in enumerate(prepared) if p.reference]
-    scores, kept, dropped = [], [], 0
+    prepared, prints = _STATE["prepared"], _STATE["prints"]
+    batch, refs, threshold = _STATE["batch"], _STATE["refs"], _STATE["threshold"]
     floor = threshold * CSV_FLOOR
-    bar = tqdm(total=len(batch), desc="comparing", unit="submission", disable=not progress, leave=False)
-    for position, i in enumerate(batch):
+    scores, kept, dropped = [], [], 0
+    for position in rows:
+        i = batch[position]
         for j in batch[position + 1:] + refs:
             match = fp.compare(prints[i], prints[j])
             if match is None:
@@ -197,9 +202,48 @@ def compare_all(prepared, threshold, progress):
                 heapq.heappush(kept, entry)
             else:
                 dropped += heapq.heapreplace(kept, entry)[0] >= floor
-        bar.update(1)
-    bar.close()
-    ranked = [pair for _, _, pair in sorted(kept, key=lambda e: (-e[0], e[2].a, e[2].b))]
+    return scores, [(score, pair) for score, _, pair in kept], dropped
+
+
+def compare_all(prepared, threshold, progress, workers=1):
+    """(scores of every compared pair, [Pair] kept for the reports, number of pairs not kept).
+
+    Each batch submission is compared with every later one and with every
+    reference; rows are shared out to `workers` processes (fingerprints are
+    deterministic, see fingerprints.stable_hashed_kgrams)."""
+    from tqdm import tqdm
+    boilerplate = fp.boilerplate_hashes(common_documents())
+    prints = [fp.fingerprint(p.doc, p.name, boilerplate) if p.doc is not None else None for p in prepared]
+    batch = [i for i, p in enumerate(prepared) if not p.reference]
+    refs = [i for i, p in enumerate(prepared) if p.reference]
+    state = {"prepared": prepared, "prints": prints, "batch": batch, "refs": refs, "threshold": threshold}
+    # Rows get shorter down the triangle: deal them out in small interleaved chunks.
+    chunks = [list(range(start, min(start + 8, len(batch)))) for start in range(0, len(batch), 8)]
+    scores, kept, dropped = [], [], 0
+    bar = tqdm(total=len(batch), desc="comparing", unit="submission", disable=not progress, leave=False)
+    try:
+        if workers > 1 and len(batch) >= 40:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_compare, initargs=(state,)) as pool:
+                for chunk, part in zip(chunks, pool.map(_compare_rows, chunks)):
+                    scores += part[0]
+                    kept += part[1]
+                    dropped += part[2]
+                    bar.update(len(chunk))
+        else:
+            _init_compare(state)
+            for chunk in chunks:
+                part = _compare_rows(chunk)
+                scores += part[0]
+                kept += part[1]
+                dropped += part[2]
+                bar.update(len(chunk))
+    finally:
+        bar.close()
+        _STATE.clear()
+    kept.sort(key=lambda e: (-e[0], e[1].a, e[1].b))
+    floor = threshold * CSV_FLOOR
+    dropped += sum(1 for score, _ in kept[MAX_KEPT:] if score >= floor)
+    ranked = [pair for _, pair in kept[:MAX_KEPT]]
     keep = max(CSV_TOP, sum(1 for p in ranked if p.score >= floor))
     return np.array(scores, dtype=float), ranked[:keep], dropped
 
@@ -232,7 +276,7 @@ def run_similarity(folder, out_dir, reference=None, threshold=None, progress=Tru
         prepared += [prepare(path, name, ref, sub) for path, name, ref, sub in ref_jobs]
     timings["read_and_normalise_s"] = time.perf_counter() - started
     t = time.perf_counter()
-    scores, pairs, dropped = compare_all(prepared, threshold, progress)
+    scores, pairs, dropped = compare_all(prepared, threshold, progress, workers)
     timings["compare_s"] = time.perf_counter() - t
     result = Result(out_dir, threshold, prepared, pairs, scores, len(scores), timings, not_listed=dropped)
     t = time.perf_counter()
