@@ -60,6 +60,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument("--noise", type=int, default=fp.NOISE, help="k-gram length (characters)")
+    parser.add_argument("--guarantee", type=int, default=fp.GUARANTEE, help="matches this long are always found")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,11 +79,11 @@ def main(argv=None):
                 target = tmp / "copies" / ("%s__%s" % (name.replace(":", "_"), label))
                 disguise.disguise_folder(folder, target, kind, seed=number)
                 copies[(name, label)] = target
-        boilerplate = fp.boilerplate_hashes(common_documents())
+        boilerplate = fp.boilerplate_hashes(common_documents(), noise=args.noise)
         prints = {}
         for key, folder in list(folders.items()) + list(copies.items()):
             prepared = prepare(folder, str(key))
-            prints[key] = fp.fingerprint(prepared.doc, str(key), boilerplate)
+            prints[key] = fp.fingerprint(prepared.doc, str(key), boilerplate, args.noise, args.guarantee)
 
         def score(a, b):
             match = fp.compare(prints[a], prints[b])
@@ -92,6 +94,9 @@ def main(argv=None):
         for value, a, b in independent[:8]:
             print("  %.3f  %s ~ %s" % (value, a, b))
         highest = independent[0][0]
+        values = sorted(v for v, _, _ in independent)
+        print("  median %.3f, 95th percentile %.3f, 99th percentile %.3f" % (
+            values[len(values) // 2], values[int(0.95 * len(values))], values[int(0.99 * len(values))]))
         print("\ndisguised copies against their original, threshold %.2f:" % args.threshold)
         lowest = 1.0
         for kind in [k[0] for k in kinds[:-1]] + ["all"]:

@@ -22,9 +22,11 @@ from copydetect import CodeFingerprint, compare_files
 
 from .normalise import normalise_function, normalise_raw
 
-# k: the shortest match that counts, in characters of canonical code (about
-# one short statement); window: winnowing guarantees any match of
-# k + window - 1 characters is found. Calibrated in similarity/README.md.
+# NOISE (k): the shortest match that counts, in characters of canonical code
+# (about half a statement); GUARANTEE: any match this long is always found
+# (winnowing window GUARANTEE - NOISE + 1). copydetect's defaults; the
+# calibration (benchmarks/similarity_calibrate.py --noise --guarantee) found
+# no better pair.
 NOISE = 25
 GUARANTEE = 30
 
@@ -118,7 +120,7 @@ def build_document(extracted, release):
 
 
 def unit_lines(unit, stub_fn, helper_names=()):
-    """Canonical [Line] of one Unit; a function too deep to normalise is taken as text."""
+    """Canonical [Line] of one Unit; None when it is too deeply nested to normalise."""
     if unit.node is not None:
         try:
             return normalise_function(unit.node, stub_fn, helpers=helper_names, helper_methods=helper_names)

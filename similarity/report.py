@@ -56,7 +56,11 @@ def console_text(result):
     n_ref = sum(1 for s in result.submissions if s.reference)
     lines = ["%d submissions%s, %d pairs compared; threshold %.2f: %d pairs flagged"
              % (n_batch, " and %d known solutions" % n_ref if n_ref else "", result.n_pairs,
-                result.threshold, len(result.flagged))]
+                result.threshold, result.n_flagged)]
+    big = [c for c in result.clusters if len(c) > 2]
+    if big:
+        lines.append("%d groups of 3 or more submissions linked by flagged pairs (largest: %d); see summary.md"
+                     % (len(big), len(big[0])))
     shown = result.flagged[:CONSOLE_ROWS] or result.pairs[:5]
     if shown:
         if not result.flagged:
@@ -67,8 +71,8 @@ def console_text(result):
             lines.append("%5.2f  %s  %-*s  %s%s (%.0f%% / %.0f%%)" % (
                 pair.score, "FLAG " if pair.flagged else "     ", width, pair.a, pair.b,
                 " [known solution]" if pair.reference else "", 100 * pair.fraction_a, 100 * pair.fraction_b))
-        if len(result.flagged) > CONSOLE_ROWS:
-            lines.append("... %d more flagged pairs in similarity.csv" % (len(result.flagged) - CONSOLE_ROWS))
+        if result.n_flagged > CONSOLE_ROWS:
+            lines.append("... %d more flagged pairs in similarity.csv" % (result.n_flagged - len(shown)))
     problems = result.problems
     if problems:
         lines.append("%d submissions with problems:" % len(problems))
@@ -92,7 +96,7 @@ def write_plot(result, path):
         ax.set_yscale("log")
         ax.set_ylim(bottom=0.7)          # a bin holding one pair stays visible
     ax.axvline(result.threshold, color="#c0392b", linewidth=2)
-    ax.text(result.threshold, 0.97, "  threshold %.2f: %d flagged" % (result.threshold, len(result.flagged)),
+    ax.text(result.threshold, 0.97, "  threshold %.2f: %d flagged" % (result.threshold, result.n_flagged),
             transform=ax.get_xaxis_transform(), color="#c0392b", va="top", fontsize=9)
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (larger share of either side's graded code matched, common code excluded)")
@@ -124,7 +128,7 @@ span.n { color: #999; display: inline; }
 </style></head><body>
 <h1>Similarity report</h1>
 <p>{{ n_batch }} submissions{% if n_ref %} and {{ n_ref }} known solutions{% endif %}, {{ n_pairs }} pairs compared.
-Threshold {{ "%.2f"|format(threshold) }}: <span class="flag">{{ flagged|length }} pairs flagged</span>.
+Threshold {{ "%.2f"|format(threshold) }}: <span class="flag">{{ n_flagged }} pairs flagged</span>.
 The score is the larger share of either side's graded code (canonical form, common code excluded) that
 the other side also has. A flagged pair is a lead to read, not a verdict: see {{ readme }}.</p>
 <img src="similarity.png" alt="distribution of the scores with the threshold marked">
@@ -134,7 +138,7 @@ the other side also has. A flagged pair is a lead to read, not a verdict: see {{
 <td>{{ p.a }}</td><td>{{ p.b }}{% if p.reference %} (known solution){% endif %}</td>
 <td>{{ "%.0f"|format(100 * p.fraction_a) }}%</td><td>{{ "%.0f"|format(100 * p.fraction_b) }}%</td></tr>
 {% endfor %}</table>{% else %}<p>None.</p>{% endif %}
-{% if hidden %}<p class="note">{{ hidden }} more flagged pairs are in similarity.csv only.</p>{% endif %}
+{% if hidden %}<p class="note">{{ hidden }} more flagged pairs are not shown here (similarity.csv lists up to 5000; summary.md groups them).</p>{% endif %}
 {% if problems %}<h2>Submissions with problems</h2><table class="list"><tr><th>submission</th><th>what</th></tr>
 {% for s in problems %}<tr><td>{{ s.name }}</td><td>{{ s.note }}</td></tr>{% endfor %}</table>{% endif %}
 {% for p in shown %}
@@ -224,8 +228,8 @@ def write_html(result, path):
     html = env.from_string(HTML).render(
         n_batch=sum(1 for s in result.submissions if not s.reference),
         n_ref=sum(1 for s in result.submissions if s.reference), n_pairs=result.n_pairs,
-        threshold=result.threshold, flagged=flagged, shown=shown, readme=README,
-        hidden=max(0, len(flagged) - HTML_MAX_PAIRS),
+        threshold=result.threshold, flagged=flagged[:HTML_MAX_PAIRS], shown=shown, readme=README,
+        hidden=max(0, result.n_flagged - HTML_MAX_PAIRS), n_flagged=result.n_flagged,
         problems=[{"name": s.name, "note": submission_note(s)} for s in result.problems])
     Path(path).write_text(html, encoding="utf-8")
 
@@ -240,14 +244,21 @@ def write_summary(result, path):
              "- %d submissions%s; %d pairs compared." % (n_batch, ", %d known solutions" % n_ref if n_ref else "",
                                                         result.n_pairs),
              "- Threshold %.2f: **%d pairs flagged**, involving %d submissions." % (
-                 result.threshold, len(result.flagged),
-                 len({p.a for p in result.flagged} | {p.b for p in result.flagged if not p.reference}))]
+                 result.threshold, result.n_flagged, sum(len(c) for c in result.clusters))]
     if len(scores):
         lines.append("- Scores: median %.2f, 99th percentile %.2f, highest %.2f." % (
             float(np.median(scores)), float(np.percentile(scores, 99)), float(scores.max())))
     if result.not_listed:
-        lines.append("- %d further pairs over half the threshold are not listed (limit reached)." % result.not_listed)
+        lines.append("- %d further pairs over half the threshold are not listed in similarity.csv (limit %d)."
+                     % (result.not_listed, len(result.pairs)))
     lines.append("- %d submissions with problems (each has a row in similarity.csv)." % len(result.problems))
+    if result.clusters:
+        lines += ["", "## Groups linked by flagged pairs", ""]
+        for group in result.clusters[:20]:
+            shown = ", ".join(_md(n) for n in group[:12]) + (", ..." if len(group) > 12 else "")
+            lines.append("- %d submissions: %s" % (len(group), shown))
+        if len(result.clusters) > 20:
+            lines.append("- ... %d more groups" % (len(result.clusters) - 20))
     lines += ["", "## Flagged pairs", ""]
     if result.flagged:
         lines += ["| score | A | B | share of A | share of B |", "| --- | --- | --- | --- | --- |"]
@@ -255,9 +266,8 @@ def write_summary(result, path):
             lines.append("| %.2f | %s | %s%s | %.0f%% | %.0f%% |" % (
                 pair.score, _md(pair.a), _md(pair.b), " (known solution)" if pair.reference else "",
                 100 * pair.fraction_a, 100 * pair.fraction_b))
-        if len(result.flagged) > 30:
-            lines.append("", )
-            lines.append("%d more in similarity.csv." % (len(result.flagged) - 30))
+        if result.n_flagged > 30:
+            lines += ["", "%d more in similarity.csv." % (result.n_flagged - 30)]
     else:
         lines.append("None.")
     if result.problems:

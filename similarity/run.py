@@ -26,7 +26,7 @@ MAX_DOC_CHARS = 200_000
 # top CSV_TOP, at most MAX_KEPT (the rest are counted in summary.md).
 CSV_FLOOR = 0.5
 CSV_TOP = 100
-MAX_KEPT = 20_000
+MAX_KEPT = 5_000
 
 
 @dataclass
@@ -73,6 +73,8 @@ class Result:
     n_pairs: int
     timings: dict = field(default_factory=dict)
     not_listed: int = 0                           # pairs over the CSV floor beyond MAX_KEPT
+    n_flagged: int = 0                            # all flagged pairs (result.flagged lists at most MAX_KEPT)
+    clusters: list = field(default_factory=list)  # [[names]] linked by flagged pairs, largest first
     outputs: dict = field(default_factory=dict)   # what was written: name -> Path
 
     @property
@@ -85,7 +87,7 @@ class Result:
 
     @property
     def exit_code(self):
-        return 1 if self.flagged else 0
+        return 1 if self.n_flagged else 0
 
 
 # ------------------------------------------------------------ preparation
@@ -181,7 +183,7 @@ def _compare_rows(rows):
     prepared, prints = _STATE["prepared"], _STATE["prints"]
     batch, refs, threshold = _STATE["batch"], _STATE["refs"], _STATE["threshold"]
     floor = threshold * CSV_FLOOR
-    scores, kept, dropped = [], [], 0
+    scores, kept, dropped, edges = [], [], 0, []
     for position in rows:
         i = batch[position]
         for j in batch[position + 1:] + refs:
@@ -191,6 +193,8 @@ def _compare_rows(rows):
             fraction_a, fraction_b = fp.share(match.matched_a, prints[i]), fp.share(match.matched_b, prints[j])
             score = max(fraction_a, fraction_b)
             scores.append(score)
+            if score >= threshold:
+                edges.append((i, j))
             if len(kept) >= MAX_KEPT and score <= kept[0][0]:
                 dropped += score >= floor
                 continue
@@ -202,11 +206,30 @@ def _compare_rows(rows):
                 heapq.heappush(kept, entry)
             else:
                 dropped += heapq.heapreplace(kept, entry)[0] >= floor
-    return scores, [(score, pair) for score, _, pair in kept], dropped
+    return scores, [(score, pair) for score, _, pair in kept], dropped, edges
+
+
+def clusters_of(edges, prepared):
+    """Groups of submissions linked by flagged pairs (union-find), largest first."""
+    parent = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in edges:
+        parent[root(i)] = root(j)
+    groups = {}
+    for x in list(parent):
+        groups.setdefault(root(x), []).append(prepared[x].name)
+    return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g))
 
 
 def compare_all(prepared, threshold, progress, workers=1):
-    """(scores of every compared pair, [Pair] kept for the reports, number of pairs not kept).
+    """(scores of every compared pair, [Pair] kept for the reports, number of pairs over the
+    CSV floor not kept, flagged pairs as (i, j) indices into prepared).
 
     Each batch submission is compared with every later one and with every
     reference; rows are shared out to `workers` processes (fingerprints are
@@ -219,7 +242,7 @@ def compare_all(prepared, threshold, progress, workers=1):
     state = {"prepared": prepared, "prints": prints, "batch": batch, "refs": refs, "threshold": threshold}
     # Rows get shorter down the triangle: deal them out in small interleaved chunks.
     chunks = [list(range(start, min(start + 8, len(batch)))) for start in range(0, len(batch), 8)]
-    scores, kept, dropped = [], [], 0
+    scores, kept, dropped, edges = [], [], 0, []
     bar = tqdm(total=len(batch), desc="comparing", unit="submission", disable=not progress, leave=False)
     try:
         if workers > 1 and len(batch) >= 40:
@@ -228,6 +251,7 @@ def compare_all(prepared, threshold, progress, workers=1):
                     scores += part[0]
                     kept += part[1]
                     dropped += part[2]
+                    edges += part[3]
                     bar.update(len(chunk))
         else:
             _init_compare(state)
@@ -236,6 +260,7 @@ def compare_all(prepared, threshold, progress, workers=1):
                 scores += part[0]
                 kept += part[1]
                 dropped += part[2]
+                edges += part[3]
                 bar.update(len(chunk))
     finally:
         bar.close()
@@ -245,7 +270,7 @@ def compare_all(prepared, threshold, progress, workers=1):
     dropped += sum(1 for score, _ in kept[MAX_KEPT:] if score >= floor)
     ranked = [pair for _, pair in kept[:MAX_KEPT]]
     keep = max(CSV_TOP, sum(1 for p in ranked if p.score >= floor))
-    return np.array(scores, dtype=float), ranked[:keep], dropped
+    return np.array(scores, dtype=float), ranked[:keep], dropped, edges
 
 
 # ------------------------------------------------------------------ entry
@@ -276,9 +301,10 @@ def run_similarity(folder, out_dir, reference=None, threshold=None, progress=Tru
         prepared += [prepare(path, name, ref, sub) for path, name, ref, sub in ref_jobs]
     timings["read_and_normalise_s"] = time.perf_counter() - started
     t = time.perf_counter()
-    scores, pairs, dropped = compare_all(prepared, threshold, progress, workers)
+    scores, pairs, dropped, edges = compare_all(prepared, threshold, progress, workers)
     timings["compare_s"] = time.perf_counter() - t
-    result = Result(out_dir, threshold, prepared, pairs, scores, len(scores), timings, not_listed=dropped)
+    result = Result(out_dir, threshold, prepared, pairs, scores, len(scores), timings, not_listed=dropped,
+                    n_flagged=len(edges), clusters=clusters_of(edges, prepared))
     t = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     report.write_all(result)
