@@ -111,7 +111,7 @@ def main(argv=None):
     print("run_similarity: %.1f s wall (%s)" % (wall, ", ".join(
         "%s %.1f s" % (k[:-2].replace("_", " "), v) for k, v in result.timings.items() if k != "total_s")))
     print("pairs compared: %d; flagged: %d; listed in similarity.csv: %d; problems: %d" % (
-        result.n_pairs, len(result.flagged), len(result.pairs), len(result.problems)))
+        result.n_pairs, result.n_flagged, len(result.pairs), len(result.problems)))
     print("peak RSS: main process %.0f MB (%.0f MB before the run), largest worker %.0f MB" % (
         main_rss / 1024, rss_before / 1024, worker_rss / 1024))
     print("machine: %d cores, load average during the run %.1f (other work on the machine slows every figure)"

@@ -209,6 +209,17 @@ def _compare_rows(rows):
     return scores, [(score, pair) for score, _, pair in kept], dropped, edges
 
 
+def _trim(kept, floor, slack=MAX_KEPT):
+    """Keep the best MAX_KEPT of [(score, Pair)] in place once it holds slack more; returns how
+    many pairs at or above floor were let go."""
+    if len(kept) <= MAX_KEPT + slack:
+        return 0
+    kept.sort(key=lambda e: (-e[0], e[1].a, e[1].b))
+    dropped = sum(1 for score, _ in kept[MAX_KEPT:] if score >= floor)
+    del kept[MAX_KEPT:]
+    return dropped
+
+
 def clusters_of(edges, prepared):
     """Groups of submissions linked by flagged pairs (union-find), largest first."""
     parent = {}
@@ -240,6 +251,7 @@ def compare_all(prepared, threshold, progress, workers=1):
     batch = [i for i, p in enumerate(prepared) if not p.reference]
     refs = [i for i, p in enumerate(prepared) if p.reference]
     state = {"prepared": prepared, "prints": prints, "batch": batch, "refs": refs, "threshold": threshold}
+    floor = threshold * CSV_FLOOR
     # Rows get shorter down the triangle: deal them out in small interleaved chunks.
     chunks = [list(range(start, min(start + 8, len(batch)))) for start in range(0, len(batch), 8)]
     scores, kept, dropped, edges = [], [], 0, []
@@ -250,7 +262,7 @@ def compare_all(prepared, threshold, progress, workers=1):
                 for chunk, part in zip(chunks, pool.map(_compare_rows, chunks)):
                     scores += part[0]
                     kept += part[1]
-                    dropped += part[2]
+                    dropped += part[2] + _trim(kept, floor)
                     edges += part[3]
                     bar.update(len(chunk))
         else:
@@ -259,16 +271,15 @@ def compare_all(prepared, threshold, progress, workers=1):
                 part = _compare_rows(chunk)
                 scores += part[0]
                 kept += part[1]
-                dropped += part[2]
+                dropped += part[2] + _trim(kept, floor)
                 edges += part[3]
                 bar.update(len(chunk))
     finally:
         bar.close()
         _STATE.clear()
     kept.sort(key=lambda e: (-e[0], e[1].a, e[1].b))
-    floor = threshold * CSV_FLOOR
-    dropped += sum(1 for score, _ in kept[MAX_KEPT:] if score >= floor)
-    ranked = [pair for _, pair in kept[:MAX_KEPT]]
+    dropped += _trim(kept, floor, 0)
+    ranked = [pair for _, pair in kept]
     keep = max(CSV_TOP, sum(1 for p in ranked if p.score >= floor))
     return np.array(scores, dtype=float), ranked[:keep], dropped, edges
 
