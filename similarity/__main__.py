@@ -37,7 +37,7 @@ def main(argv=None):
     parser.add_argument("--reference", help="folder of known solutions to compare every submission with")
     parser.add_argument("--threshold", type=float, default=THRESHOLD,
                         help="flag pairs scoring at least this (0..1, default %(default)s)")
-    parser.add_argument("--jobs", type=int, default=None, help="processes for reading (default: up to 2)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes for reading and comparing (default: up to 2)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if not 0 < args.threshold <= 1:

@@ -239,12 +239,14 @@ def write_summary(result, path):
     import numpy as np
     n_batch = sum(1 for s in result.submissions if not s.reference)
     n_ref = sum(1 for s in result.submissions if s.reference)
+    references = {s.name for s in result.submissions if s.reference}
     scores = result.scores
     lines = ["# Similarity summary", "",
              "- %d submissions%s; %d pairs compared." % (n_batch, ", %d known solutions" % n_ref if n_ref else "",
                                                         result.n_pairs),
              "- Threshold %.2f: **%d pairs flagged**, involving %d submissions." % (
-                 result.threshold, result.n_flagged, sum(len(c) for c in result.clusters))]
+                 result.threshold, result.n_flagged,
+                 sum(1 for c in result.clusters for name in c if name not in references))]
     if len(scores):
         lines.append("- Scores: median %.2f, 99th percentile %.2f, highest %.2f." % (
             float(np.median(scores)), float(np.percentile(scores, 99)), float(scores.max())))
