@@ -16,8 +16,11 @@ header) each, with the original lines it came from. Applied in this order:
    assignments; `out = []` + `for v in it: out.append(e)` -> `out = [e for v in it]`;
    operands of `+` and `*` chains sorted.
 3. Order: in every block, statements that do not depend on each other
-   (neither writes what the other reads or writes; calls that may mutate,
-   returns and raises are barriers) are emitted in a canonical order.
+   (neither writes what the other reads or writes; stores into different
+   slices of one array, `da[:, :H] = ...`, count as independent; calls that
+   may mutate their receiver or arguments, returns and raises are barriers)
+   are emitted smallest canonical text first, among those whose
+   predecessors are out.
 4. Rename: parameters become p0, p1, ... by position (the API fixes them);
    every other local is named after the value it first holds: v + a short
    hash of the canonical text of that value (value numbering). A renamed
