@@ -1,0 +1,58 @@
+"""python -m similarity FOLDER --out DIR [--reference DIR] [--threshold X]"""
+import argparse
+import sys
+
+from .run import THRESHOLD
+
+EPILOG = """\
+examples:
+  python -m similarity submitted/ --out out/similarity
+  python -m similarity submissions/ --out out/sim --reference known_solutions/ --threshold 0.5
+
+FOLDER holds one submission per student, as grade-batch takes them: a sub-folder
+or a .zip each (the assignment folder, its contents, nbgrader's
+submitted/<student>/rnn_captioning, or just rnn_layers.py and rnn.py).
+--reference DIR holds known solutions (from public repositories, earlier years),
+in folders or zips, with captioning/, cs231n/, deeplearning/ or mml/ packages.
+
+Writes DIR/similarity.csv (ranked pairs, plus a row per submission with a
+problem), DIR/similarity.html (flagged pairs side by side), DIR/similarity.png
+(score distribution) and DIR/summary.md. How to read them: similarity/README.md.
+
+exit status:
+  0  done, no pair at or above the threshold
+  1  done, at least one pair flagged
+  2  could not run (FOLDER or --reference missing, bad arguments)
+"""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m similarity", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Find copied code among the graded files (rnn_layers.py, classifiers/rnn.py) "
+                    "of a batch of submissions. Student code is parsed, never run.",
+        epilog=EPILOG)
+    parser.add_argument("folder", help="the batch: one sub-folder or .zip per student")
+    parser.add_argument("--out", required=True, help="folder for the reports (created)")
+    parser.add_argument("--reference", help="folder of known solutions to compare every submission with")
+    parser.add_argument("--threshold", type=float, default=THRESHOLD,
+                        help="flag pairs scoring at least this (0..1, default %(default)s)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes for reading and comparing (default: up to 2)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if not 0 < args.threshold <= 1:
+        parser.error("--threshold must be in (0, 1]")
+    from .report import console_text
+    from .run import run_similarity
+    try:
+        result = run_similarity(args.folder, args.out, reference=args.reference, threshold=args.threshold,
+                                progress=not args.quiet, workers=args.jobs)
+    except FileNotFoundError as exc:
+        print("similarity: %s" % exc, file=sys.stderr)
+        return 2
+    print(console_text(result))
+    return result.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

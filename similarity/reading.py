@@ -1,0 +1,282 @@
+"""Find the two graded files of every submission, without unpacking or running anything.
+
+A batch folder holds one submission per student: a sub-folder or a .zip
+(the same entries `grade-batch` takes). Inside one, the graded files are
+found as the grader finds them: `captioning/rnn_layers.py` and
+`captioning/classifiers/rnn.py` at any depth (the assignment folder, its
+contents, nbgrader's submitted/<student>/rnn_captioning), else the loose
+files `rnn_layers.py` and `rnn.py` (a `rnn.py` in `classifiers/` preferred),
+also inside zips found at the top of a folder or one level down.
+Reference solutions may also use the package names cs231n/, deeplearning/
+or mml/.
+
+Zips are read in memory with the grader's rules: entries escaping the root,
+symbolic links and oversized entries are refused; a damaged zip is a note,
+never an exception. Files are read up to a size limit and decoded as UTF-8
+(else Latin-1, with a note).
+"""
+import os
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .release import LAYERS, MODEL, ROLES
+
+PACKAGES = ("captioning", "cs231n", "deeplearning", "mml")
+MAX_FILE_BYTES = 2 << 20          # as the grader: a graded file over 2 MB is not read
+MAX_ENTRIES = 5000                # files looked at per submission (folder walk or zip)
+MAX_DEPTH = 8
+MAX_NESTED_ZIPS = 5
+SKIPPED_DIRS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints", ".git", "node_modules", "datasets"}
+DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+           NotImplementedError, zlib.error, RuntimeError, KeyError)
+
+
+@dataclass
+class SourceFile:
+    role: str
+    where: str = ""               # path inside the submission, for the report
+    text: str = None              # None when it could not be read
+    size: int = 0
+    problem: str = None           # why the text is missing or suspect
+
+
+@dataclass
+class Submission:
+    name: str
+    path: Path
+    reference: bool = False
+    files: dict = field(default_factory=dict)     # role -> SourceFile
+    notes: list = field(default_factory=list)     # problems of the submission as a whole
+
+
+@dataclass
+class _Entry:
+    path: PurePosixPath           # inside the submission (a nested zip's name is a folder)
+    size: int
+    read: object                  # callable(limit) -> bytes
+
+
+# --------------------------------------------------------------- listings
+def _skip(parts):
+    return any(p.startswith(".") or p in SKIPPED_DIRS for p in parts)
+
+
+def _folder_entries(root, notes):
+    entries, seen = [], 0
+    root = Path(root)
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        relative = Path(folder).relative_to(root)
+        depth = len(relative.parts)
+        dirs[:] = sorted(d for d in dirs if not _skip([d]) and depth < MAX_DEPTH
+                         and not os.path.islink(os.path.join(folder, d)))
+        for name in sorted(files):
+            seen += 1
+            if seen > MAX_ENTRIES:
+                notes.append("more than %d files: the rest were not looked at" % MAX_ENTRIES)
+                return entries
+            if _skip([name]) or not (name in (LAYERS, MODEL) or name.endswith(".zip")):
+                continue
+            full = os.path.join(folder, name)
+            try:
+                info = os.lstat(full)
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue                                   # symbolic links are never followed
+            entries.append(_Entry(PurePosixPath(*relative.parts, name), info.st_size, _file_reader(full)))
+    return entries
+
+
+def _file_reader(path):
+    def read(limit):
+        with open(path, "rb") as f:
+            return f.read(limit)
+    return read
+
+
+def _zip_entries(source, label, notes, prefix=PurePosixPath()):
+    """Entries of a zip (a path or bytes); a damaged zip adds a note and gives none."""
+    import io
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+        infos = archive.infolist()
+    except DAMAGED as exc:
+        notes.append("%s is not a readable zip (%s)" % (label, _brief(exc)))
+        return []
+    if len(infos) > MAX_ENTRIES:
+        notes.append("%s holds %d entries (limit %d): not read" % (label, len(infos), MAX_ENTRIES))
+        return []
+    entries = []
+    for info in infos:
+        name = PurePosixPath(info.filename.replace("\\", "/"))
+        if name.is_absolute() or ".." in name.parts:
+            notes.append("refused zip entry %r: it points outside the submission" % info.filename)
+            continue
+        if stat.S_ISLNK(info.external_attr >> 16):
+            notes.append("refused zip entry %r: symbolic links are not accepted" % info.filename)
+            continue
+        if info.is_dir() or _skip(name.parts) or not (name.name in (LAYERS, MODEL) or name.suffix == ".zip"):
+            continue
+        entries.append(_Entry(prefix / name, info.file_size, _zip_reader(archive, info, label)))
+    return entries
+
+
+def _zip_reader(archive, info, label):
+    def read(limit):
+        with archive.open(info) as member:
+            return member.read(limit)          # never more than asked: a lying header cannot expand
+    return read
+
+
+def _brief(exc):
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def list_entries(path, notes):
+    """Entries of a submission (folder or zip), nested zips (top or one level down) included."""
+    path = Path(path)
+    if path.is_dir():
+        entries = _folder_entries(path, notes)
+    else:
+        entries = _zip_entries(str(path), path.name, notes)
+    nested = [e for e in entries if e.path.suffix == ".zip" and len(e.path.parts) <= 2]
+    entries = [e for e in entries if e.path.suffix != ".zip"]
+    for entry in nested[:MAX_NESTED_ZIPS]:
+        if entry.size > MAX_FILE_BYTES * 10:
+            notes.append("%s is %s: not opened" % (entry.path, _size(entry.size)))
+            continue
+        try:
+            data = entry.read(MAX_FILE_BYTES * 10)
+        except DAMAGED as exc:
+            notes.append("%s could not be read (%s)" % (entry.path, _brief(exc)))
+            continue
+        entries += _zip_entries(data, str(entry.path), notes, prefix=entry.path)
+    return entries
+
+
+# ---------------------------------------------------------------- choice
+def _in_package(path):
+    return len(path.parts) >= 2 and path.parts[-2] in PACKAGES
+
+
+def choose_layers(entries):
+    """The rnn_layers.py to compare: in a package folder first, then the shallowest."""
+    candidates = [e for e in entries if e.path.name == LAYERS]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda e: (not _in_package(e.path), len(e.path.parts), str(e.path)))
+
+
+def choose_model(entries, layers):
+    """rnn.py: the one in classifiers/ next to the chosen rnn_layers.py, else in any
+    classifiers/ folder, else the shallowest."""
+    candidates = [e for e in entries if e.path.name == MODEL]
+    if not candidates:
+        return None
+    sibling = layers.path.parent / "classifiers" / MODEL if layers is not None else None
+    return min(candidates, key=lambda e: (e.path != sibling, e.path.parent.name != "classifiers",
+                                          len(e.path.parts), str(e.path)))
+
+
+def read_source(entry, role):
+    """SourceFile for one entry (or a missing-file one)."""
+    if entry is None:
+        return SourceFile(role, problem="missing")
+    source = SourceFile(role, where=str(entry.path), size=entry.size)
+    if entry.size > MAX_FILE_BYTES:
+        source.problem = "too large: %s (limit %s); not read" % (_size(entry.size), _size(MAX_FILE_BYTES))
+        return source
+    try:
+        data = entry.read(MAX_FILE_BYTES + 1)
+    except DAMAGED as exc:
+        source.problem = "could not be read (%s)" % _brief(exc)
+        return source
+    if len(data) > MAX_FILE_BYTES:        # the size in the listing was wrong
+        source.problem = "too large: over %s; not read" % _size(MAX_FILE_BYTES)
+        return source
+    source.size = len(data)
+    if not data.strip():
+        source.problem = "empty"
+        return source
+    if b"\x00" in data:
+        source.problem = "binary data, not Python source; not read"
+        return source
+    try:
+        source.text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        source.text = data.decode("latin-1")
+        source.problem = "not UTF-8 (byte 0x%02x at offset %d): read as Latin-1" % (data[exc.start], exc.start)
+    return source
+
+
+def _size(n):
+    return "%.1f MB" % (n / (1 << 20)) if n >= (1 << 20) else "%d bytes" % n
+
+
+def read_submission(path, name=None, reference=False):
+    """Submission with both graded files read (or the reasons they are not)."""
+    path = Path(path)
+    submission = Submission(name or (path.stem if path.suffix == ".zip" else path.name), path, reference)
+    entries = list_entries(path, submission.notes)
+    layers = choose_layers(entries)
+    model = choose_model(entries, layers)
+    submission.files = {LAYERS: read_source(layers, LAYERS), MODEL: read_source(model, MODEL)}
+    return submission
+
+
+# -------------------------------------------------------------- batches
+def find_submissions(folder):
+    """{name: path} of a batch folder: its sub-folders and .zip files (as grade-batch),
+    and [(name, reason)] for other entries that are skipped."""
+    folder = Path(folder)
+    found, skipped = {}, []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_symlink():
+            skipped.append((path.name, "a symbolic link: not followed"))
+        elif path.is_dir() or path.suffix.lower() == ".zip":
+            found[path.stem if path.suffix.lower() == ".zip" else path.name] = path
+        else:
+            skipped.append((path.name, "neither a folder nor a .zip: skipped"))
+    return found, skipped
+
+
+def find_references(folder):
+    """Known solutions: one per rnn_layers.py found under folder (and in its zips),
+    named by where it sits. {name: Submission}."""
+    folder = Path(folder)
+    references = {}
+    children = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and not p.is_symlink()
+                and (p.is_dir() or p.suffix.lower() == ".zip")]
+    loose = [p for p in sorted(folder.iterdir()) if p.name in (LAYERS, MODEL) and p.is_file()]
+    if loose:
+        references[folder.name] = read_submission(folder, folder.name, reference=True)
+        children = [p for p in children if p.name not in PACKAGES and p.name != "classifiers"]
+    for child in children:
+        notes = []
+        entries = list_entries(child, notes)
+        layer_entries = [e for e in entries if e.path.name == LAYERS]
+        base = child.stem if child.suffix.lower() == ".zip" else child.name
+        if len(layer_entries) <= 1:
+            ref = read_submission(child, base, reference=True)
+            references[base] = ref
+            continue
+        for layers in sorted(layer_entries, key=lambda e: str(e.path)):
+            parent = layers.path.parent
+            if parent.name in PACKAGES:
+                parent = parent.parent
+            name = "%s/%s" % (base, parent) if str(parent) != "." else base
+            ref = Submission(name, child, True, notes=list(notes))
+            ref.files = {LAYERS: read_source(layers, LAYERS),
+                         MODEL: read_source(choose_model([e for e in entries if e.path.is_relative_to(
+                             layers.path.parent)] or entries, layers), MODEL)}
+            references[name] = ref
+    return references
+
+
+__all__ = ["Submission", "SourceFile", "find_submissions", "find_references", "read_submission", "ROLES"]
