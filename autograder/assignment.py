@@ -42,7 +42,7 @@ class Check:
     key: str
     title: str
     run: Callable
-    needs: tuple = ()                 # graded files (keys of Assignment.graded_files) the check imports
+    needs: tuple = None               # graded files (keys of Assignment.graded_files) it imports; None: all
     counts_only_with: tuple = ()      # keys of checks of the same part that must pass for this one to score
     explains_downstream: bool = True  # a failure here can explain failures of parts that use this one
 

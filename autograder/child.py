@@ -29,16 +29,32 @@ def _parse_argv(argv):
     return options
 
 
-def run_request(request, arrays, ops, package):
-    """Import what the op needs, run it; returns (Reply, fatal text or None)."""
+def probe(request, student, reply, root):
+    """Import each module of request["probe"] on its own; a failure is that module's error."""
     import childlib
+    for dotted in request["probe"]:
+        try:
+            student.module(dotted)
+        except BaseException as exc:
+            reply.errors[dotted] = childlib.describe_import_failure(exc, root)
+
+
+def run_request(request, arrays, ops, package, root=None):
+    """Import what the op needs, run it; returns (Reply, fatal text or None).
+    root: the folder holding the student's package (for where errors and warnings come from)."""
+    import childlib
+    childlib.SUBMISSION_ROOT = root
     reply, student = childlib.Reply(), childlib.StudentPackage(package)
+    if request.get("op") == "probe":
+        probe(request, student, reply, root)
+        return reply, None
     modules = {}
-    try:
-        for dotted in request.get("imports", ()):
+    for dotted in request.get("imports", ()):
+        try:
             modules[dotted] = student.module(dotted)
-    except BaseException as exc:
-        return reply, "importing your package failed:\n" + childlib.short_traceback(exc)
+        except BaseException as exc:
+            return reply, ("importing your %s failed: %s"
+                           % (dotted.replace(".", "/") + ".py", childlib.describe_import_failure(exc, root)))
     op = ops.OPERATIONS.get(request.get("op"))
     if op is not None:
         op(request, arrays, modules, reply)
@@ -76,9 +92,9 @@ def main(argv):
     sys.path.append(options["submission"])
     os.chdir(options["submission"])
 
-    reply, fatal = run_request(request, arrays, assignment_ops, request["package"])
+    reply, fatal = run_request(request, arrays, assignment_ops, request["package"], options["submission"])
     try:
-        message = protocol.encode(reply, {"errors": reply.errors, "fatal": fatal})
+        message = protocol.encode(reply, {"errors": reply.errors, "fatal": fatal, "warnings": reply.warnings})
     except BaseException as exc:
         message = protocol.encode({}, {"errors": {}, "fatal": "results could not be sent: %s" % exc})
     view = memoryview(message)

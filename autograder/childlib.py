@@ -6,8 +6,11 @@ imports beyond the standard library and numpy happen only inside functions.
 import importlib
 import os
 import traceback
+import warnings
 
 MAX_TEXT = 4000
+# The folder holding the student's package in this process (set by child.run_request).
+SUBMISSION_ROOT = None
 # The kit's own files in the child: their frames never appear in a student's traceback.
 KIT_FILES = ("child.py", "childlib.py", "protocol.py", "assignment_ops.py")
 
@@ -45,11 +48,67 @@ def as_tuple(value):
 
 
 class Reply(dict):
-    """Arrays to send back, plus per-case error texts."""
+    """Arrays to send back, plus per-case error texts and the first warning
+    each case raised in the student's own files."""
 
     def __init__(self):
         super().__init__()
         self.errors = {}
+        self.warnings = {}
+
+
+def _in_submission(filename, root):
+    return bool(root) and os.path.abspath(filename).startswith(os.path.abspath(root) + os.sep)
+
+
+class FirstStudentWarning:
+    """Records the first warning (e.g. RuntimeWarning: overflow in exp) raised
+    in the student's files, with the functions of theirs it happened in:
+    "rnn_layers.py, line 12 (in my_tanh, called from rnn_step_forward): RuntimeWarning: ..."."""
+
+    def __init__(self, root=None):
+        self.root, self.text = root or SUBMISSION_ROOT, None
+
+    def _show(self, message, category, filename, lineno, file=None, line=None):
+        if self.text is not None or not _in_submission(filename, self.root):
+            return
+        functions = []
+        for frame in reversed(traceback.extract_stack()):
+            if _in_submission(frame.filename, self.root) and frame.name not in functions:
+                functions.append(frame.name)
+        where = ""
+        if functions:
+            where = " (in %s%s)" % (functions[0], ", called from " + ", ".join(functions[1:3]) if functions[1:] else "")
+        self.text = "%s, line %d%s: %s: %s" % (os.path.relpath(filename, self.root), lineno, where,
+                                                category.__name__, str(message)[:300])
+
+    def __enter__(self):
+        self._catcher = warnings.catch_warnings()
+        self._catcher.__enter__()
+        warnings.simplefilter("always")
+        warnings.showwarning = self._show
+        return self
+
+    def __exit__(self, *exc):
+        self._catcher.__exit__(*exc)
+        return False
+
+
+def where_in_submission(exc, root):
+    """'classifiers/rnn.py, line 3' of the deepest frame in the student's files, or None."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _in_submission(f.filename, root)]
+    if isinstance(exc, SyntaxError) and exc.filename and _in_submission(exc.filename, root):
+        return "%s, line %s" % (os.path.relpath(exc.filename, root), exc.lineno)
+    if not frames:
+        return None
+    return "%s, line %d" % (os.path.relpath(frames[-1].filename, root), frames[-1].lineno)
+
+
+def describe_import_failure(exc, root):
+    """One line: where in the student's files the import failed, and why."""
+    where = where_in_submission(exc, root)
+    what = "%s: %s" % (type(exc).__name__, exc)
+    return "%s: %s" % (where, what) if where else what
 
 
 class StudentPackage:

@@ -7,7 +7,17 @@ raised comes back as that case's error text. What a request means is the
 assignment's business (its client builds requests, its child operations
 answer them); this module only carries them.
 """
+from dataclasses import dataclass, field
+
 from .sandbox import Limits
+
+
+@dataclass
+class Answer:
+    """A child's reply: arrays, per-case error texts, per-case first warning in the student's files."""
+    arrays: dict
+    errors: dict = field(default_factory=dict)
+    warnings: dict = field(default_factory=dict)
 
 
 class StudentRunFailed(Exception):
@@ -31,7 +41,7 @@ class StudentProxy:
         self.title = None
 
     def run(self, arrays, meta, limits=None):
-        """Send one request; returns (arrays, {case key: error text})."""
+        """Send one request; returns an Answer."""
         run = self.sandbox.call(arrays, dict(meta, package=self.package), limits or Limits())
         self.log.append((self.title, run))
         if not run.ok:
@@ -39,7 +49,8 @@ class StudentProxy:
         fatal = run.meta.get("fatal")
         if fatal:
             raise StudentRunFailed(str(fatal)[:2000])
-        errors = run.meta.get("errors")
-        if not isinstance(errors, dict):
+        errors, warnings = run.meta.get("errors"), run.meta.get("warnings") or {}
+        if not isinstance(errors, dict) or not isinstance(warnings, dict):
             raise StudentRunFailed("the reply was garbled (no error table)")
-        return run.arrays, {str(k): str(v)[:4000] for k, v in errors.items()}
+        return Answer(run.arrays, {str(k): str(v)[:4000] for k, v in errors.items()},
+                      {str(k): str(v)[:400] for k, v in warnings.items()})

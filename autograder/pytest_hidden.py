@@ -35,7 +35,7 @@ def student(request):
     sandbox = Sandbox(prepared.scratch_dir, TASK.child_ops, isolation=request.config.getoption("--isolation"))
     proxy = StudentProxy(sandbox, [], TASK.package)
     context = runner.CheckContext(TASK, proxy, TASK.reference())
-    yield context, runner.probe_import(TASK, proxy), set()
+    yield context, runner.probe_imports(TASK, proxy), set()
     sandbox.close()
     shutil.rmtree(workdir, ignore_errors=True)
 
@@ -43,7 +43,7 @@ def student(request):
 @pytest.mark.parametrize("part_id, key", [(part.id, check.key) for part, check in TASK.checks()],
                          ids=["%s-%s" % (part.id, check.key) for part, check in TASK.checks()])
 def test_hidden_check(student, part_id, key):
-    context, import_failure, timed_out = student
+    context, import_failures, timed_out = student
     part = TASK.parts[part_id]
-    row = runner.run_one(context, part, part.check(key), timed_out, import_failure, [])
+    row = runner.run_one(context, part, part.check(key), timed_out, import_failures, [])
     assert row.outcome.passed, row.outcome.message

@@ -52,6 +52,8 @@ def row_output(row):
     text = ("PASS" if row.passed else "FAIL") + ": " + row.message
     if row.upstream_note:
         text += "\n" + row.upstream_note
+    for tip in row.tips:
+        text += "\nTip (no points): " + tip
     if row.shapes:
         text += "\nInput shapes: " + row.shapes
     return text
@@ -70,9 +72,10 @@ def results_json(grade):
             "output": row_output(row),
             "visibility": "visible",
             "tags": [row.part],
-            "extra_data": {"part": row.part, "error": _number(row.error),
+            "extra_data": {"part": row.part, "check": row.key, "error": _number(row.error),
                            "tolerance": _number(row.tolerance), "metric": row.metric,
-                           "seconds": round(row.seconds, 3)},
+                           "seconds": round(row.seconds, 3), "hint": row.hint,
+                           "carried_from": list(row.carried_from), "tips": list(row.tips)},
         })
     output = "Isolation: %s.\n%s" % (ISOLATION_TEXT.get(grade.isolation, grade.isolation), "\n".join(grade.notes))
     manual = ", ".join("%s (%g points)" % (p.title, p.points) for p in grade.parts if p.kind == "manual")
@@ -145,6 +148,7 @@ def report_markdown(grade):
     for row in grade.rows:
         error = "-" if row.error is None else "%.2g (%.0e)" % (row.error, row.tolerance or 0)
         message = row.message + ("; " + row.upstream_note if row.upstream_note else "")
+        message += "".join("; tip (no points): " + tip for tip in row.tips)
         message = message.replace("|", "\\|").replace("\n", " ")
         lines.append("| %s | %s | %s | %.3g / %.3g | %s | %s |" % (
             row.part_title, row.check, "pass" if row.passed else "FAIL", row.score, row.max_score,
@@ -194,6 +198,7 @@ tr.pass td.result { color: #196619; font-weight: bold; } tr.fail td.result { col
  <td>{{ '%.3g' % row.score }} / {{ '%.3g' % row.max_score }}</td>
  <td>{% if row.error is not none %}{{ '%.2g' % row.error }} ({{ '%.0e' % (row.tolerance or 0) }}){% else %}-{% endif %}</td>
  <td>{{ row.message }}{% if row.upstream_note %}<br><span class="note">{{ row.upstream_note }}</span>{% endif %}
+ {% for tip in row.tips %}<br><span class="note">Tip (no points): {{ tip }}</span>{% endfor %}
  {% if row.shapes %}<br><span class="note">input shapes: {{ row.shapes }}</span>{% endif %}</td>
 </tr>{% endfor %}</table>
 {% if png %}<h2>Overfitting</h2><img alt="overfit loss curves" src="data:image/png;base64,{{ png }}">{% endif %}

@@ -10,6 +10,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
+from .assignment import upstream_closure
 from .compare import Outcome
 from .proxy import StudentRunFailed
 from .sandbox import Limits
@@ -30,18 +31,29 @@ class Row:
 
 @dataclass
 class CheckContext:
-    """What a check body gets: the student (through the proxy), the reference, and where to put curves."""
+    """What a check body gets: the student (through the proxy), the reference,
+    where to put curves, and the rows of the checks that ran before it."""
     assignment: object
     proxy: object
     reference: object
     curves: dict = field(default_factory=dict)   # name -> dict(history, final_loss, threshold)
+    rows: list = field(default_factory=list)
+    memo: dict = field(default_factory=dict)     # what checks leave for later checks (trusted side only)
+
+    def part_failed(self, part_id):
+        """Whether a check of part_id that ran before this one failed."""
+        return any(row.part == part_id and not row.outcome.passed for row in self.rows)
+
+    def upstream_failed(self, part_id):
+        """Whether a part this one depends on (directly or through others) failed a check before."""
+        return any(self.part_failed(dep) for dep in upstream_closure(part_id, self.assignment.parts))
 
 
 @dataclass
 class RunResult:
     rows: list
     curves: dict
-    import_failure: str = None
+    import_failures: dict = field(default_factory=dict)
     grader_faults: list = field(default_factory=list)
 
 
@@ -49,24 +61,39 @@ def check_id(part, check):
     return "%s::%s" % (part.id, check.key)
 
 
-def probe_import(assignment, proxy):
-    """One quick run that only imports the package, so an import-time hang or
-    crash costs one budget instead of one per check. Returns the failure text or None."""
-    proxy.title = "import"
-    try:
-        proxy.run({}, {"op": "probe", "imports": list(assignment.grading.PROBE_IMPORTS)}, PROBE_LIMITS)
-    except StudentRunFailed as exc:
-        return "your package could not be loaded: %s" % exc
-    return None
+def probe_imports(assignment, proxy):
+    """One quick run per graded file that only imports it, so an import-time
+    hang or crash costs one budget instead of one per check, and a broken file
+    costs only the checks that need it. Returns {graded file key: failure text}."""
+    failures = {}
+    for key, dotted in assignment.grading.PROBE_IMPORTS.items():
+        path = assignment.graded_files[key]
+        proxy.title = "import %s" % path
+        try:
+            answer = proxy.run({}, {"op": "probe", "probe": [dotted]}, PROBE_LIMITS)
+            error = answer.errors.get(dotted)
+            if error:
+                failures[key] = ("your %s could not be imported (%s); only the checks that need it fail"
+                                 % (path, error.strip().splitlines()[-1][:500]))
+        except StudentRunFailed as exc:
+            failures[key] = "importing your %s did not finish: %s" % (path, exc)
+    return failures
 
 
-def run_one(context, part, check, timed_out_parts, import_failure, faults):
+def import_failure_for(check, assignment, failures):
+    """The import failure that stops this check (it needs that graded file), or None."""
+    needs = assignment.graded_files if check.needs is None else check.needs
+    return next((failures[key] for key in needs if key in failures), None)
+
+
+def run_one(context, part, check, timed_out_parts, import_failures, faults):
     """Run one check; returns its Row."""
     started = time.monotonic()
     context.proxy.title = "%s: %s" % (part.id, check.title)
     shapes = ""
+    import_failure = import_failure_for(check, context.assignment, import_failures or {})
     if import_failure:
-        outcome = Outcome(False, import_failure)
+        outcome = Outcome(False, import_failure, hint="import_error")
     elif part.id in timed_out_parts:
         outcome = Outcome(False, "not run: an earlier check of this part ran out of time")
     else:
@@ -81,30 +108,33 @@ def run_one(context, part, check, timed_out_parts, import_failure, faults):
             outcome = Outcome(False, "the grader could not finish this check (%s: %s); "
                               "tell your instructor" % (type(exc).__name__, exc))
             faults.append(traceback.format_exc())
-    return Row(part.id, check.title, outcome, time.monotonic() - started, shapes, check.key)
+    row = Row(part.id, check.title, outcome, time.monotonic() - started, shapes, check.key)
+    context.rows.append(row)
+    return row
 
 
 def run_checks(assignment, proxy, select=None):
     """Run every selected check of the assignment against the proxy's student."""
     chosen = matcher(select)
     context = CheckContext(assignment, proxy, assignment.reference())
-    import_failure = probe_import(assignment, proxy)
+    import_failures = probe_imports(assignment, proxy)
     rows, timed_out, faults = [], set(), []
     for part, check in assignment.checks():
         if chosen(check_id(part, check)):
-            rows.append(run_one(context, part, check, timed_out, import_failure, faults))
-    return RunResult(complete_rows(assignment, rows, import_failure, fill_missing=select is None),
-                     context.curves, import_failure, faults)
+            rows.append(run_one(context, part, check, timed_out, import_failures, faults))
+    return RunResult(complete_rows(assignment, rows, import_failures, fill_missing=select is None),
+                     context.curves, import_failures, faults)
 
 
-def complete_rows(assignment, rows, import_failure=None, fill_missing=True):
+def complete_rows(assignment, rows, import_failures=None, fill_missing=True):
     """Order the rows as the rubric does; a declared check without a row fails."""
     by_key = {(row.part, row.key): row for row in rows}
     ordered = []
     for part, check in assignment.checks():
         row = by_key.get((part.id, check.key))
         if row is None and fill_missing:
-            reason = import_failure or "this check did not run (the grader stopped early)"
+            reason = (import_failure_for(check, assignment, import_failures or {})
+                      or "this check did not run (the grader stopped early)")
             row = Row(part.id, check.title, Outcome(False, reason), key=check.key)
         if row is not None:
             ordered.append(row)

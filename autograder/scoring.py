@@ -1,8 +1,20 @@
 """Points per check (each part's rubric points split evenly over its checks)
-and the "fails because an earlier part fails" notes, from the rubric's depends_on."""
+and the "fails because an earlier part fails" notes, from the rubric's depends_on.
+
+Two rules decide whether a passing check scores:
+- a check with `counts_only_with` scores only when those checks of the same
+  part pass too (a check on the notebook's published inputs proves nothing
+  on its own: its answers can be copied);
+- a pass judged against the student's own wrong function (error carried
+  forward, Outcome.carried_from) scores; that function's error is charged
+  once, at its own part.
+"""
 from dataclasses import dataclass, field
 
 from .assignment import upstream_closure
+
+NOT_ON_ITS_OWN = ("passes, but the notebook's inputs and answers are published: its points count once "
+                  "the hidden-input check%s of this part (%s) pass%s too")
 
 
 @dataclass
@@ -20,6 +32,10 @@ class ScoredRow:
     seconds: float
     shapes: str
     upstream_note: str = ""
+    tips: list = field(default_factory=list)
+    key: str = ""
+    carried_from: tuple = ()
+    hint: str = None
 
 
 @dataclass
@@ -34,39 +50,81 @@ class PartSummary:
     upstream_failures: list = field(default_factory=list)
 
 
+def shares(part):
+    """{check key: points}; cumulative rounding: 4 decimals that add up to the part's points exactly."""
+    count = len(part.checks)
+    return {check.key: round(part.points * (i + 1) / count, 4) - round(part.points * i / count, 4)
+            for i, check in enumerate(part.checks)}
+
+
+def value_failures(rows, parts):
+    """Parts with a failing check that can explain failures downstream (not a precision rule)."""
+    failing = set()
+    for row in rows:
+        if row.outcome.passed or row.part not in parts:
+            continue
+        check = next((c for c in parts[row.part].checks if c.key == row.key), None)
+        if check is None or check.explains_downstream:
+            failing.add(row.part)
+    return failing
+
+
+def upstream_note(part, parts, failing, carrying):
+    """'X also fails ...' naming the failing parts this part uses, through parts
+    that fail or that pass only given a failing part (error carried forward)."""
+    chain = upstream_closure(part.id, parts, among=failing | carrying)
+    named = [dep for dep in chain if dep in failing]
+    if not named:
+        return [], ""
+    names = ", ".join("`%s`" % parts[dep].title for dep in named)
+    one = len(named) == 1
+    return named, ("%s also fail%s, and this part uses %s: fix %s first; this check may then pass too"
+                   % (names, "s" if one else "", "it" if one else "them", "it" if one else "them"))
+
+
+def inherited_hint(upstream, rows):
+    """The catalogued mistake of the nearest failing upstream part that names one."""
+    for part in upstream:
+        for row in rows:
+            if row.part == part and not row.outcome.passed and row.outcome.hint:
+                return row.outcome.hint
+    return None
+
+
 def score(rows, parts):
     """rows: runner Rows (every declared check); parts: id -> assignment Part.
-    Returns (scored rows, part summaries in rubric order)."""
-    failing = {row.part for row in rows if not row.outcome.passed}
+    Returns (scored rows, part summaries in rubric order). A failing check
+    that names no mistake of its own carries the one of the failing part it uses."""
+    failing = value_failures(rows, parts)
+    carrying = {row.part for row in rows if row.outcome.passed and row.outcome.carried_from}
     scored, summaries = [], []
     for part in parts.values():
         if part.kind != "auto":
             summaries.append(PartSummary(part.id, part.title, part.kind, part.points, 0.0))
             continue
         part_rows = [row for row in rows if row.part == part.id]
-        titles = [check.title for check in part.checks]
-        # Cumulative rounding: the shares have 4 decimals and add up to the part's points exactly.
-        shares = {title: round(part.points * (i + 1) / len(titles), 4) - round(part.points * i / len(titles), 4)
-                  for i, title in enumerate(titles)}
-        # Only chains of failing parts: rnn_loss does not blame rnn_step_backward
-        # when the rnn_backward it calls is right.
-        upstream = upstream_closure(part.id, parts, among=failing)
-        note = ""
-        if upstream:
-            names = ", ".join("`%s`" % parts[dep].title for dep in upstream)
-            note = ("%s also fail%s, and this part uses %s: fix %s first; this check may then pass too"
-                    % (names, "s" if len(upstream) == 1 else "", "it" if len(upstream) == 1 else "them",
-                       "it" if len(upstream) == 1 else "them"))
+        passed = {row.key for row in part_rows if row.outcome.passed}
+        share = shares(part)
+        upstream, note = upstream_note(part, parts, failing, carrying)
         summary = PartSummary(part.id, part.title, part.kind, part.points, 0.0,
                               total_checks=len(part_rows), upstream_failures=upstream)
         for row in part_rows:
-            outcome, share = row.outcome, shares[row.check]
-            points = share if outcome.passed else 0.0
+            outcome, check = row.outcome, part.check(row.key)
+            counted, message = outcome.passed, outcome.message
+            missing = [key for key in check.counts_only_with if key not in passed]
+            if outcome.passed and missing:
+                titles = [part.check(key).title for key in missing]
+                many = len(titles) > 1
+                message = NOT_ON_ITS_OWN % ("s" if many else "", "; ".join(titles), "" if many else "es")
+                counted = False
+            points = share[row.key] if counted else 0.0
+            hint = outcome.hint or (None if counted else inherited_hint(upstream, rows))
             summary.score += points
-            summary.passed_checks += outcome.passed
-            scored.append(ScoredRow(part.id, part.title, row.check, outcome.passed, points, share,
-                                    outcome.message, outcome.error, outcome.tolerance, outcome.metric,
-                                    row.seconds, row.shapes, "" if outcome.passed else note))
+            summary.passed_checks += counted
+            scored.append(ScoredRow(part.id, part.title, row.check, counted, points, share[row.key],
+                                    message, outcome.error, outcome.tolerance, outcome.metric,
+                                    row.seconds, row.shapes, "" if counted else note,
+                                    list(outcome.tips), row.key, tuple(outcome.carried_from), hint))
         summary.score = round(summary.score, 6)
         summaries.append(summary)
     return scored, summaries
