@@ -33,7 +33,7 @@ def train_with_progress(cell_type):
 def captioned_examples(model, data, split, count):
     from captioning.coco_utils import decode_captions, sample_coco_minibatch
     captions, features, urls = sample_coco_minibatch(data, batch_size=count, split=split)
-    truth = decode_captions(captions, data["idx_to_word"])
+    truth = decode_captions(captions[:, 1:], data["idx_to_word"])   # without <START>, as samples are shown
     sampled = decode_captions(model.sample(features), data["idx_to_word"])
     return list(zip(urls, truth, sampled))
 

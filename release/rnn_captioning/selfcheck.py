@@ -12,12 +12,14 @@ necessary, not sufficient. Exit status 0 means every part that ran passed.
 import argparse
 import json
 import sys
+import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from captioning.public_checks import (  # noqa: E402  (the path must be set first)
+from captioning import diagnosis  # noqa: E402  (the path must be set first)
+from captioning.public_checks import (  # noqa: E402
     CheckOutcome, overfit_measurement, run_check, train_overfit_model)
 
 
@@ -42,7 +44,8 @@ def run_overfit(cell_type):
     except NotImplementedError as exc:
         return CheckOutcome(part, "not implemented", detail=str(exc))
     except Exception as exc:  # a bug in the model must be a row, not a crash
-        return CheckOutcome(part, "error", detail="%s: %s" % (type(exc).__name__, exc))
+        message, _ = diagnosis.error_finding("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return CheckOutcome(part, "error", detail=message)
     finally:
         bar.close()
     measurement = overfit_measurement(cell_type, solver.loss_history[-1])
@@ -63,10 +66,8 @@ def summary(outcome):
     """One short line: the failing measurements with their bounds, or the reason."""
     failing = [m for m in outcome.measurements if not m.passed]
     if failing:
-        return "; ".join("%s %s %.3g (%s %s)" % (
-            m.label, m.what, m.value, "expected" if m.kind == "range" else "tolerance",
-            "%g to %g" % tuple(m.bound) if m.kind == "range" else "%.0e" % m.bound)
-            for m in failing[:3]) + (" ..." if len(failing) > 3 else "")
+        return "; ".join("%s %s %.3g (%s)" % (m.label, m.what, m.value, m.bound_text())
+                         for m in failing[:3]) + (" ..." if len(failing) > 3 else "")
     return outcome.detail
 
 

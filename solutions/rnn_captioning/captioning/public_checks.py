@@ -11,15 +11,18 @@ the autograder reads the same inputs, values and tolerances.
 
 Nothing here is secret: the hidden checks of the autograder use other inputs.
 """
+import json
 import math
+import os
 import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import diagnosis
 from .check_data import (EXPECTED, MODEL_GRADIENT_STEP, OVERFIT_SETTINGS, SEED_CASES,  # noqa: F401
                          TOLERANCES, model_gradient_case, model_loss_case, sample_case)
-from .measures import rel_error, scaled_error  # noqa: F401  (the notebooks import rel_error from here)
+from .measures import rel_error  # noqa: F401  (the notebooks import rel_error from here)
 
 
 # ---------------------------------------------------------------------------
@@ -30,8 +33,9 @@ from .measures import rel_error, scaled_error  # noqa: F401  (the notebooks impo
 class Measurement:
     """One measured number and the bound it must satisfy.
 
-    kind 'max': passes when value <= bound (an error); kind 'range': passes
-    when bound[0] <= value <= bound[1] (a sanity value such as a loss).
+    kind 'max': passes when value <= bound (an error); kind 'below': passes
+    when value < bound (a training loss); kind 'range': passes when
+    bound[0] <= value <= bound[1] (a sanity value such as a loss).
     """
     label: str
     value: float
@@ -45,13 +49,21 @@ class Measurement:
             return False
         if self.kind == "range":
             return self.bound[0] <= self.value <= self.bound[1]
+        if self.kind == "below":
+            return self.value < self.bound
         return self.value <= self.bound
 
-    def describe(self):
+    def bound_text(self):
         if self.kind == "range":
-            bound = "expected %g to %g" % tuple(self.bound)
-        else:
-            bound = "tolerance %.0e" % self.bound
+            return "expected %g to %g" % tuple(self.bound)
+        if self.kind == "below":
+            return "must be below %g" % self.bound
+        if self.bound == 0:
+            return "must be 0"
+        return "tolerance %.0e" % self.bound
+
+    def describe(self):
+        bound = self.bound_text()
         return "%-14s %-15s %-10.3g %-24s %s" % (
             self.label, self.what, self.value, bound, "PASS" if self.passed else "FAIL")
 
@@ -85,6 +97,38 @@ def _tolerance(part, label):
     return tol.get(label, tol.get("default")) if isinstance(tol, dict) else tol
 
 
+def course_policy():
+    """The course's grading policy from rubric.json beside this package (defaults when absent)."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rubric.json")
+    try:
+        with open(path) as f:
+            return json.load(f).get("policy", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def _float32(case):
+    return {name: value.astype(np.float32) if isinstance(value, np.ndarray) and value.dtype.kind == "f"
+            else value for name, value in case.items()}
+
+
+def _dtype_measurement(outputs):
+    """'dtype kept' for float32 inputs, when the course grades it (rubric.json policy preserve_dtype)."""
+    kept = all(isinstance(out, np.ndarray) and out.dtype == np.float32 for out in outputs)
+    return Measurement("float32 inputs", 0.0 if kept else 1.0, 0.0, what="dtype changed")
+
+
+def _saturated(case):
+    """The notebook's inputs with the bias pushed to +-50 (a third each way): saturated units."""
+    case = dict(case)
+    pattern = np.resize(np.array([50.0, -50.0, 0.0]), case["b"].shape)
+    case["b"] = case["b"] + pattern
+    return case
+
+
+SATURATING = ("rnn_step_forward", "lstm_step_forward")
+
+
 # ---------------------------------------------------------------------------
 # The checks. Each returns a list of Measurements; it imports the package at
 # call time so that an edited (autoreloaded) module is the one checked.
@@ -98,9 +142,18 @@ def _layers():
 def _forward_check(part, *output_names, n_outputs=2):
     def check():
         fn = getattr(_layers(), part)
-        outputs = _require(fn(**SEED_CASES[part]())[:n_outputs], part)
-        return [Measurement(name, rel_error(EXPECTED[part][name], out), _tolerance(part, name))
-                for name, out in zip(output_names, outputs)]
+        case = SEED_CASES[part]()
+        outputs = _require(fn(**case)[:n_outputs], part)
+        measurements = [Measurement(name, rel_error(EXPECTED[part][name], out), _tolerance(part, name))
+                        for name, out in zip(output_names, outputs)]
+        if part in SATURATING:
+            # Large pre-activations: a hand-written tanh or sigmoid can overflow to NaN.
+            saturated = _require(fn(**_float32(_saturated(case)))[:len(output_names)], part)
+            bad = sum(int(np.size(out) - np.count_nonzero(np.isfinite(out))) for out in saturated)
+            measurements.append(Measurement("|a| near 50", float(bad), 0.0, what="NaN or inf"))
+        if course_policy().get("preserve_dtype"):
+            measurements.append(_dtype_measurement(fn(**_float32(case))[:len(output_names)]))
+        return measurements
     return check
 
 
@@ -119,6 +172,11 @@ def _backward_check(part, forward_name, input_names, upstream_names):
         grads = _require(backward(*upstream, forward_out[-1]), part)
         grads = grads if isinstance(grads, tuple) else (grads,)
         measurements = []
+        if course_policy().get("preserve_dtype"):
+            small = _float32(case)
+            out32 = forward(*[small[name] for name in input_names])
+            grads32 = backward(*[small[name] for name in upstream_names], out32[-1])
+            measurements.append(_dtype_measurement(grads32 if isinstance(grads32, tuple) else (grads32,)))
         for i, (name, grad) in enumerate(zip(input_names, grads)):
             numeric = 0
             for k, dout in enumerate(upstream):
@@ -201,7 +259,10 @@ def _model_check(cell_type):
         model = _model(cell_type, case)
         for name, value in model.params.items():
             model.params[name] = case["param_value"](value.shape)
-        loss, _ = _require(model.loss(case["features"], case["captions"]), "CaptioningRNN.loss")
+        loss, grads = _require(model.loss(case["features"], case["captions"]), "CaptioningRNN.loss")
+        starter = diagnosis.loss_starter_finding(loss, list(grads) if isinstance(grads, dict) else [None])
+        if starter:
+            raise NotImplementedYet(starter[0])
         expected = EXPECTED["%s_loss" % cell_type]
         measurements = [Measurement("loss", abs(float(loss) - expected), TOLERANCES["model_loss"],
                                     what="difference")]
@@ -235,11 +296,17 @@ def _sample_check(cell_type):
                            "CaptioningRNN.sample")
         expected = np.asarray(EXPECTED["%s_sample" % cell_type])
         sampled = np.asarray(sampled)
-        shape_ok = sampled.shape == expected.shape
-        mismatches = float(np.sum(sampled != expected)) if shape_ok else float("inf")
-        return [Measurement("shape", 0.0 if shape_ok else float("inf"), 0.0, what="mismatch"),
-                Measurement("words", mismatches, 0.0, what="wrong words")]
+        if sampled.shape != expected.shape:
+            raise SampleMismatch(diagnosis.shape_finding("captions", sampled.shape, expected.shape)[0])
+        end = case["word_to_idx"]["<END>"]
+        if not diagnosis.rows_match(sampled, expected, end):
+            raise SampleMismatch(diagnosis.sample_finding(sampled, expected, case["word_to_idx"])[0])
+        return [Measurement("words", 0.0, 0.0, what="wrong rows")]
     return check
+
+
+class SampleMismatch(Exception):
+    """Sampled captions that differ from the expected ones; str() says how."""
 
 
 def train_overfit_model(cell_type, data_dir=None, verbose=False, progress=None):
@@ -264,7 +331,7 @@ def train_overfit_model(cell_type, data_dir=None, verbose=False, progress=None):
 
 def overfit_measurement(cell_type, final_loss):
     return Measurement("final loss", float(final_loss), OVERFIT_SETTINGS[cell_type]["threshold"],
-                       what="value")
+                       kind="below", what="training loss")
 
 
 PUBLIC_CHECKS = {
@@ -298,10 +365,11 @@ def run_check(part):
         measurements = PUBLIC_CHECKS[part]()
     except (NotImplementedError, NotImplementedYet) as exc:
         return CheckOutcome(part, "not implemented", detail=str(exc) or "not implemented yet")
+    except SampleMismatch as exc:
+        return CheckOutcome(part, "fail", detail=str(exc))
     except Exception as exc:  # a student's bug must show as a row, not a crash
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        return CheckOutcome(part, "error", detail="%s: %s (%s, line %d)" % (
-            type(exc).__name__, exc, where.filename.rsplit("/", 1)[-1], where.lineno))
+        message, _ = diagnosis.error_finding("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return CheckOutcome(part, "error", detail=message)
     status = "pass" if all(m.passed for m in measurements) else "fail"
     return CheckOutcome(part, status, measurements)
 
