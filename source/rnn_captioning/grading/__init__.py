@@ -18,8 +18,8 @@ from .parts import declare  # noqa: F401
 SOURCE_PACKAGE = "captioning"
 # The files students write: key -> path inside the package.
 GRADED_FILES = {"layers": "rnn_layers.py", "model": "classifiers/rnn.py"}
-# What the child imports before anything else (the probe run), as dotted module names.
-PROBE_IMPORTS = ("rnn_layers", "classifiers.rnn", "captioning_solver")
+# One probe run per graded file imports it alone (graded file key -> dotted module).
+PROBE_IMPORTS = {"layers": "rnn_layers", "model": "classifiers.rnn"}
 # Runs inside the sandbox as assignment_ops.py (nothing secret in it).
 CHILD_OPS = Path(__file__).with_name("child_ops.py")
 # The dataset the overfit checks read (datasets/<DATA_NAME>), and its files the grader needs.

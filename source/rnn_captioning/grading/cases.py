@@ -17,6 +17,10 @@ VARIED_SHAPES = [(1, 1, 1, 1), (2, 3, 4, 5), (3, 1, 2, 1), (1, 4, 3, 2), (4, 2, 
 # Small shapes for the finite-difference checks (cost grows with their size).
 NUMERIC_SHAPES = [(2, 3, 3, 2), (1, 2, 2, 3)]
 FLOAT32_SHAPES = [(3, 4, 5, 6), (1, 2, 1, 3)]
+# Step functions also get inputs whose pre-activations sit near +-50 (saturated
+# units), where a hand-written tanh or sigmoid overflows; float64 and float32.
+SATURATED_SHAPES = [(2, 3, 4, 5), (1, 2, 3, 1)]
+SATURATING_PARTS = ("rnn_step_forward", "rnn_step_backward", "lstm_step_forward", "lstm_step_backward")
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,16 @@ def rng_for(*keys):
     return np.random.default_rng([HIDDEN_SEED, sum(ord(c) * (i + 1) for i, c in enumerate(text))])
 
 
-def random_layer_inputs(spec, shape, dtype, rng):
+def saturating_bias(size, rng, dtype, gates=1):
+    """A third of the units near -50, a third near +50 (the first unit of each
+    gate among the former): tanh and sigmoid saturate there, and exp(100)
+    overflows float32."""
+    pattern = np.resize(np.array([-50.0, 50.0, 0.0]), size)
+    pattern[::max(size // gates, 1)] = -50.0
+    return (pattern + 0.1 * rng.standard_normal(size)).astype(dtype)
+
+
+def random_layer_inputs(spec, shape, dtype, rng, saturated=False):
     """Inputs (and upstream gradients) of spec for shape (N, T, D, H)."""
     N, T, D, H = shape
 
@@ -76,7 +89,7 @@ def random_layer_inputs(spec, shape, dtype, rng):
     # a missing derivative factor must show.
     case = {"Wx": randn(D, gates * H, scale=0.8 / np.sqrt(D) + 0.3),
             "Wh": randn(H, gates * H, scale=0.8 / np.sqrt(H) + 0.3),
-            "b": randn(gates * H, scale=0.5)}
+            "b": saturating_bias(gates * H, rng, dtype, gates) if saturated else randn(gates * H, scale=0.5)}
     if spec in (RNN_STEP, LSTM_STEP):
         case.update(x=randn(N, D), prev_h=randn(N, H), dnext_h=randn(N, H))
         if spec is LSTM_STEP:
@@ -105,9 +118,13 @@ def vocabulary(size):
     return {w: i for i, w in enumerate(words)}
 
 
-def random_params(shapes, rng, dtype, scale=1.0):
-    return {name: (scale * rng.standard_normal(shape) / np.sqrt(max(shape[0], 1))).astype(dtype)
-            for name, shape in shapes.items()}
+def random_params(shapes, rng, dtype, scale=1.0, saturated=False):
+    params = {name: (scale * rng.standard_normal(shape) / np.sqrt(max(shape[0], 1))).astype(dtype)
+              for name, shape in shapes.items()}
+    if saturated:
+        G, H = shapes["b"][0], shapes["Wh"][0]
+        params["b"] = saturating_bias(G, rng, dtype, gates=G // H)
+    return params
 
 
 def param_shapes(cell_type, D, W, H, V):
@@ -132,5 +149,9 @@ def random_captions(rng, N, T, V, padding=0.5):
 
 # (N, T, D, W, H, V) of the hidden model cases
 MODEL_SHAPES = [(3, 6, 5, 4, 3, 11), (1, 4, 2, 3, 5, 8), (4, 2, 3, 1, 1, 6), (2, 9, 4, 6, 2, 20)]
+# float32 models of the loss: one plain, one with saturated cell units
+FLOAT32_MODEL_SHAPES = [((3, 5, 4, 3, 4, 9), False), ((2, 6, 3, 4, 5, 10), True)]
 # (N, max_length, D, W, H, V) of the hidden sampling cases
 SAMPLE_SHAPES = [(3, 7, 5, 4, 6, 9), (1, 1, 3, 2, 4, 8), (5, 12, 4, 3, 2, 11), (2, 5, 1, 1, 1, 6)]
+# a float32 sampling model with saturated cell units
+SATURATED_SAMPLE_SHAPES = [(3, 6, 4, 3, 5, 9)]

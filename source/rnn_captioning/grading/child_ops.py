@@ -6,34 +6,53 @@ inputs they are given and put whatever numbers come back into the reply; the
 trusted side validates and compares everything. Imports: the standard
 library, numpy and the engine's childlib (which sits beside this file in the
 sandbox, and beside child.py in the kit).
-"""
-from childlib import StudentError, as_tuple, numeric, short_traceback
 
-# Every op imports these modules of the student's package first.
-IMPORTS = ("rnn_layers", "classifiers.rnn", "captioning_solver")
+The student's code gets the Python objects a notebook would pass: interned
+strings (so `cell_type is 'rnn'` behaves as in a notebook), plain ints, a
+dict of str to int, dtype classes such as np.float32, and arrays it may
+change in place (each call gets its own copies).
+"""
+import sys
+
+from childlib import FirstStudentWarning, StudentError, as_tuple, numeric, short_traceback
+
+
+
+def _warnings():
+    return FirstStudentWarning()
+
+
+def _note_warning(out, key, catcher):
+    if catcher.text and key not in out.warnings:
+        out.warnings[key] = catcher.text
 
 
 def run_layers(request, arrays, modules, out):
-    """Forward (and optionally backward / perturbed forward) calls of rnn_layers."""
+    """Forward (and optionally backward / perturbed forward) calls of rnn_layers.
+
+    With a backward, the forward's outputs are sent back as well: the trusted
+    side may judge the backward given the student's own forward."""
     import numpy as np
     layers = modules["rnn_layers"]
     for index, case in enumerate(request["cases"]):
         key = str(index)
         try:
-            forward = getattr(layers, case["forward"])
-            args = [arrays[name] for name in case["args"]]
-            result = as_tuple(forward(*[a.copy() for a in args]))
-            if case.get("backward") and len(result) < 2:
-                raise StudentError("%s must return its outputs and a cache" % case["forward"])
-            outputs = result[:-1] if len(result) > 1 else result
-            for k, value in enumerate(outputs[:case["n_outputs"]]):
-                out["%s:out%d" % (key, k)] = numeric(value, "output %d" % k)
-            if case.get("backward"):
-                backward = getattr(layers, case["backward"])
-                upstream = [arrays[name].copy() for name in case["upstream"]]
-                grads = as_tuple(backward(*upstream, result[-1]))
-                for k, value in enumerate(grads[:case["n_grads"]]):
-                    out["%s:grad%d" % (key, k)] = numeric(value, "gradient %d" % k)
+            with _warnings() as caught:
+                forward = getattr(layers, case["forward"])
+                args = [arrays[name] for name in case["args"]]
+                result = as_tuple(forward(*[a.copy() for a in args]))
+                if case.get("backward") and len(result) < 2:
+                    raise StudentError("%s must return its outputs and a cache" % case["forward"])
+                outputs = result[:-1] if len(result) > 1 else result
+                for k, value in enumerate(outputs[:case["n_outputs"]]):
+                    out["%s:out%d" % (key, k)] = numeric(value, "output %d" % k)
+                if case.get("backward"):
+                    backward = getattr(layers, case["backward"])
+                    upstream = [arrays[name].copy() for name in case["upstream"]]
+                    grads = as_tuple(backward(*upstream, result[-1]))
+                    for k, value in enumerate(grads[:case["n_grads"]]):
+                        out["%s:grad%d" % (key, k)] = numeric(value, "gradient %d" % k)
+            _note_warning(out, key, caught)
             for a in case.get("perturb", []):
                 # f(x + h e_i) and f(x - h e_i) for every element i of argument a;
                 # the trusted side turns these into a numeric gradient.
@@ -53,6 +72,11 @@ def run_layers(request, arrays, modules, out):
             out.errors[key] = short_traceback(exc)
 
 
+def notebook_vocabulary(word_to_idx):
+    """The vocabulary as json.load gives it in a notebook: str keys, int values (interned keys)."""
+    return {sys.intern(str(word)): int(index) for word, index in word_to_idx.items()}
+
+
 def run_model(request, arrays, modules, out):
     """CaptioningRNN.loss / .sample with parameters set by the grader."""
     import numpy as np
@@ -60,23 +84,25 @@ def run_model(request, arrays, modules, out):
     for index, case in enumerate(request["cases"]):
         key = str(index)
         try:
-            dtype = np.dtype(case["dtype"]).type
-            model = model_class(case["word_to_idx"], input_dim=case["input_dim"],
-                                wordvec_dim=case["wordvec_dim"], hidden_dim=case["hidden_dim"],
-                                cell_type=case["cell_type"], dtype=dtype)
-            model.params = {name: arrays[ref].copy() for name, ref in case["params"].items()}
-            features = arrays[case["features"]].copy()
-            if case["method"] == "loss":
-                loss, grads = model.loss(features, arrays[case["captions"]].copy())
-                out["%s:loss" % key] = numeric(loss, "loss")
-                if not isinstance(grads, dict):
-                    raise StudentError("grads is a %s, expected a dict" % type(grads).__name__)
-                for name in case["params"]:
-                    if name in grads:
-                        out["%s:grad:%s" % (key, name)] = numeric(grads[name], "grads['%s']" % name)
-            else:
-                captions = model.sample(features, max_length=case["max_length"])
-                out["%s:captions" % key] = numeric(captions, "captions")
+            with _warnings() as caught:
+                dtype = np.dtype(case["dtype"]).type
+                model = model_class(notebook_vocabulary(case["word_to_idx"]), input_dim=int(case["input_dim"]),
+                                    wordvec_dim=int(case["wordvec_dim"]), hidden_dim=int(case["hidden_dim"]),
+                                    cell_type=sys.intern(case["cell_type"]), dtype=dtype)
+                model.params = {name: arrays[ref].copy() for name, ref in case["params"].items()}
+                features = arrays[case["features"]].copy()
+                if case["method"] == "loss":
+                    loss, grads = model.loss(features, arrays[case["captions"]].copy())
+                    out["%s:loss" % key] = numeric(loss, "loss")
+                    if not isinstance(grads, dict):
+                        raise StudentError("grads is a %s, expected a dict" % type(grads).__name__)
+                    for name in case["params"]:
+                        if name in grads:
+                            out["%s:grad:%s" % (key, name)] = numeric(grads[name], "grads['%s']" % name)
+                else:
+                    captions = model.sample(features, max_length=int(case["max_length"]))
+                    out["%s:captions" % key] = numeric(captions, "captions")
+            _note_warning(out, key, caught)
         except BaseException as exc:
             out.errors[key] = short_traceback(exc)
 
@@ -87,18 +113,20 @@ def run_overfit(request, arrays, modules, out):
     model_class = modules["classifiers.rnn"].CaptioningRNN
     solver_class = modules["captioning_solver"].CaptioningSolver
     try:
-        np.random.seed(request["seed"])
-        features = arrays["train_features"]
-        data = {"train_captions": arrays["train_captions"],
-                "train_image_idxs": arrays["train_image_idxs"],
-                "train_features": features,
-                "train_urls": np.asarray([""] * features.shape[0])}
-        settings = request["model"]
-        model = model_class(request["word_to_idx"], input_dim=features.shape[1],
-                            wordvec_dim=settings["wordvec_dim"], hidden_dim=settings["hidden_dim"],
-                            cell_type=request["cell_type"], dtype=np.dtype(settings["dtype"]).type)
-        solver = solver_class(model, data, verbose=False, **request["solver"])
-        solver.train()
+        with _warnings() as caught:
+            np.random.seed(request["seed"])
+            features = arrays["train_features"]
+            data = {"train_captions": arrays["train_captions"],
+                    "train_image_idxs": arrays["train_image_idxs"],
+                    "train_features": features,
+                    "train_urls": np.asarray([""] * features.shape[0])}
+            settings = request["model"]
+            model = model_class(notebook_vocabulary(request["word_to_idx"]), input_dim=features.shape[1],
+                                wordvec_dim=int(settings["wordvec_dim"]), hidden_dim=int(settings["hidden_dim"]),
+                                cell_type=sys.intern(request["cell_type"]), dtype=np.dtype(settings["dtype"]).type)
+            solver = solver_class(model, data, verbose=False, **request["solver"])
+            solver.train()
+        _note_warning(out, "0", caught)
         out["loss_history"] = np.asarray(solver.loss_history, dtype=np.float64)
         for name, value in model.params.items():
             out["param:%s" % name] = numeric(value, "params['%s']" % name)

@@ -1,24 +1,35 @@
 """Hidden checks of CaptioningRNN.loss and CaptioningRNN.sample, for both cells.
 
 The grader sets every parameter, so the student's (provided) initialisation
-plays no part; the reference model with the same parameters gives the answer.
+plays no part; the reference model with the same parameters, in float64,
+gives the answer. A wrong result is named: by the error it raised and the
+student's line, the starter code's value, the typical mistake whose result
+it equals (mistakes.py), or the pattern of a wrong sample.
 """
 import numpy as np
 
 from autograder.assignment import Check
-from autograder.compare import Outcome, combine, compare_outputs, problem_with
+from autograder.compare import Outcome, Precision, combine, compare_outputs, problem_with
 
-from . import cases, titles, tolerances
-from .student import Student, describe_error
+from . import cases, mistakes, titles, tolerances
+from .student import Student
 from .tolerances import LIMITS
 
 
 def reference_model(ref, case):
+    """The reference model with the case's parameters, computing in float64."""
     model = ref.module("classifiers.rnn").CaptioningRNN(case["word_to_idx"], input_dim=case["input_dim"],
                                     wordvec_dim=case["wordvec_dim"], hidden_dim=case["hidden_dim"],
-                                    cell_type=case["cell_type"], dtype=case["dtype"])
-    model.params = {name: np.array(value) for name, value in case["params"].items()}
+                                    cell_type=case["cell_type"], dtype=np.float64)
+    model.params = {name: np.array(value, dtype=np.float64) for name, value in case["params"].items()}
     return model
+
+
+def error_outcome(ref, result, case):
+    unit = 1 in (case["features"].shape[0], case["input_dim"], case["wordvec_dim"], case["hidden_dim"],
+                 case.get("max_length", 2))
+    message, hint_id = ref.module("diagnosis").error_finding(result.error, unit)
+    return Outcome(False, message, hint=hint_id)
 
 
 def model_case(cell_type, word_to_idx, D, W, H, params, features, dtype=np.float64, **extra):
@@ -51,38 +62,67 @@ def seed_loss_case(ref, cell_type):
                       method="loss", captions=seed["captions"])
 
 
-def hidden_loss_cases(cell_type, purpose, padding=0.5):
+def hidden_loss_cases(cell_type, purpose, padding=0.5, float32=False):
+    """Random float64 models (MODEL_SHAPES), or float32 ones, one with saturated cell units."""
     case_list = []
-    for shape in cases.MODEL_SHAPES:
+    shapes = cases.FLOAT32_MODEL_SHAPES if float32 else [(shape, False) for shape in cases.MODEL_SHAPES]
+    dtype = np.float32 if float32 else np.float64
+    for shape, saturated in shapes:
         N, T, D, W, H, V = shape
-        rng = cases.rng_for(cell_type, purpose, shape)
-        params = cases.random_params(cases.param_shapes(cell_type, D, W, H, V), rng, np.float64)
+        rng = cases.rng_for(cell_type, purpose, shape, "float32" if float32 else "")
+        params = cases.random_params(cases.param_shapes(cell_type, D, W, H, V), rng, dtype, saturated=saturated)
         case_list.append(model_case(cell_type, cases.vocabulary(V), D, W, H, params,
-                                    rng.standard_normal((N, D)), method="loss",
-                                    captions=cases.random_captions(rng, N, T, V, padding)))
+                                    rng.standard_normal((N, D)).astype(dtype), dtype=dtype, method="loss",
+                                    captions=cases.random_captions(rng, N, T, V, padding), saturated=saturated))
     return case_list
 
 
-def compare_loss(ref, case, result, with_grads):
+def compare_loss(ctx, case, result, with_grads):
+    ref = ctx.reference
+    diagnosis = ref.module("diagnosis")
     if result.error:
-        return Outcome(False, describe_error(result.error))
-    relative, _ = tolerances.metrics(ref)
+        return error_outcome(ref, result, case)
+    relative, scaled = tolerances.metrics(ref)
+    float32 = np.dtype(case["dtype"]) == np.float32
+    precision = Precision(case["dtype"], preserve=ctx.assignment.policy.preserve_dtype)
+    loss_metric, loss_tolerance = ((scaled, tolerances.SCALED_FLOAT32) if float32 else
+                                   (relative, tolerances.notebook_tolerance(ref, "%s_loss" % case["cell_type"])))
+    grads_metric, grads_tolerance = (scaled, tolerances.SCALED_FLOAT32) if float32 else \
+        (relative, tolerances.MODEL_GRADIENTS)
     loss, grads = reference_model(ref, case).loss(case["features"], case["captions"])
-    loss = np.asarray(loss, dtype=np.float64)
     got_loss = result.loss
+    present = [name for name, value in result.grad_dict.items() if value is not None]
+    starter = diagnosis.loss_starter_finding(got_loss, present) if got_loss is not None else None
+    if starter:
+        return Outcome(False, starter[0], hint=starter[1])
     if isinstance(got_loss, np.ndarray) and got_loss.size == 1 and got_loss.dtype.kind == "f":
         got_loss = got_loss.reshape(())  # a 0-d array, a 1-element array or a float all count as a scalar
-    outcome = compare_outputs([("loss", got_loss, loss)], tolerances.notebook_tolerance(
-        ref, "%s_loss" % case["cell_type"]), relative)
-    if not outcome.passed or not with_grads:
-        return outcome
-    triples = [("grads['%s']" % name, result.grad_dict.get(name), grads[name]) for name in sorted(grads)]
-    return compare_outputs(triples, tolerances.MODEL_GRADIENTS, relative)
+    triples = [("loss", got_loss, np.asarray(loss, dtype=np.float64))]
+    outcome = compare_outputs(triples, loss_tolerance, loss_metric, precision)
+    if outcome.passed and with_grads:
+        triples = [("grads['%s']" % name, result.grad_dict.get(name), grads[name]) for name in sorted(grads)]
+        outcome = compare_outputs(triples, grads_tolerance, grads_metric, precision)
+    if not outcome.passed:
+        nonfinite = [label for label, value, _ in triples
+                     if isinstance(value, np.ndarray) and value.dtype.kind == "f" and not np.all(np.isfinite(value))]
+        if nonfinite:
+            outcome.message, outcome.hint = diagnosis.nonfinite_finding(nonfinite[0], result.warning,
+                                                                        case.get("saturated", False))
+            return outcome
+        hint_id = mistakes.loss_hint(ref, case, got_loss, float(loss), result.grad_dict, grads,
+                                     loss_tolerance if not float32 else tolerances.SCALED_FLOAT32)
+        if hint_id:
+            outcome.hint = hint_id
+            name = next((n for n in sorted(grads) if result.grad_dict.get(n) is None
+                         or not np.any(result.grad_dict[n])), "a gradient")
+            outcome.message += "; " + diagnosis.hint(hint_id, name="grads['%s']" % name
+                                                     if name != "a gradient" else name)
+    return outcome
 
 
 def run_loss_cases(ctx, case_list, with_grads):
     results = Student(ctx.proxy).model(case_list, limits=LIMITS["model"])
-    outcomes = [(shape_text(c), compare_loss(ctx.reference, c, r, with_grads)) for c, r in zip(case_list, results)]
+    outcomes = [(shape_text(c), compare_loss(ctx, c, r, with_grads)) for c, r in zip(case_list, results)]
     return (combine(outcomes) if len(outcomes) > 1 else outcomes[0][1]), "; ".join(o[0] for o in outcomes)
 
 
@@ -91,16 +131,14 @@ def loss_seed_model(ctx, cell_type):
 
 
 def loss_hidden_models(ctx, cell_type):
-    return run_loss_cases(ctx, hidden_loss_cases(cell_type, "loss"), with_grads=True)
+    """Random models in float64, then float32 ones (one with saturated cell units): loss and every gradient."""
+    return run_loss_cases(ctx, hidden_loss_cases(cell_type, "loss") +
+                          hidden_loss_cases(cell_type, "loss", float32=True), with_grads=True)
 
 
 def loss_ignores_padding(ctx, cell_type):
     """Mostly-padded captions: a loss that counts the <NULL> targets differs from the reference."""
-    outcome, shapes = run_loss_cases(ctx, hidden_loss_cases(cell_type, "mask", padding=1.0), with_grads=True)
-    if not outcome.passed and "loss: relative error" in outcome.message:
-        outcome.message += ("; steps whose target is <NULL> are padding and must not count: "
-                            "pass the mask to temporal_softmax_loss")
-    return outcome, shapes
+    return run_loss_cases(ctx, hidden_loss_cases(cell_type, "mask", padding=1.0), with_grads=True)
 
 
 # ---------------------------------------------------------------------------
@@ -129,16 +167,17 @@ def greedy_margin(ref, case):
     return margin
 
 
-def sample_cases(ref, cell_type, purpose, dtype):
+def sample_cases(ref, cell_type, purpose, dtype, saturated=False):
     case_list = []
-    for shape in cases.SAMPLE_SHAPES:
+    for shape in (cases.SATURATED_SAMPLE_SHAPES if saturated else cases.SAMPLE_SHAPES):
         N, L, D, W, H, V = shape
         for attempt in range(100):
-            rng = cases.rng_for(cell_type, purpose, shape, attempt)
-            params = cases.random_params(cases.param_shapes(cell_type, D, W, H, V), rng, dtype, scale=2.0)
+            rng = cases.rng_for(cell_type, purpose, shape, attempt, "saturated" if saturated else "")
+            params = cases.random_params(cases.param_shapes(cell_type, D, W, H, V), rng, dtype, scale=2.0,
+                                         saturated=saturated)
             case = model_case(cell_type, cases.vocabulary(V), D, W, H, params,
                               rng.standard_normal((N, D)).astype(dtype), dtype=dtype,
-                              method="sample", max_length=L)
+                              method="sample", max_length=L, saturated=saturated)
             if greedy_margin(ref, case) > tolerances.SAMPLE_MARGIN:
                 break
         case_list.append(case)
@@ -154,44 +193,42 @@ def seed_sample_case(ref, cell_type):
                       method="sample", max_length=seed["max_length"])
 
 
-def compare_sample(ref, case, result):
+def compare_sample(ref, case, result, upstream_failed=False):
     """Equal to the reference's greedy decoding up to and including each row's first <END>.
 
     Words after <END> are not compared: stopping early and padding with <NULL>
     is as right as decoding on, which is what the reference does.
     """
+    diagnosis = ref.module("diagnosis")
     if result.error:
-        return Outcome(False, describe_error(result.error))
+        return error_outcome(ref, result, case)
     expected = reference_model(ref, case).sample(case["features"], max_length=case["max_length"])
     got = result.captions
     problem = problem_with(got, np.asarray(expected), "captions")
     if problem:
+        hint_id = None
+        if isinstance(got, np.ndarray) and got.ndim and got.shape != expected.shape:
+            problem, hint_id = diagnosis.shape_finding("captions", got.shape, expected.shape)
         return Outcome(False, problem + " (shape (N, max_length), integer word indices)",
-                       float("inf"), 0.0, "rows that differ")
-    end, start = case["word_to_idx"]["<END>"], case["word_to_idx"]["<START>"]
-    wrong_rows = []
-    for row, (mine, theirs) in enumerate(zip(got, expected)):
-        ends = np.flatnonzero(theirs == end)
-        stop = ends[0] + 1 if ends.size else theirs.size
-        if not np.array_equal(mine[:stop], theirs[:stop]):
-            wrong_rows.append(row)
-    if not wrong_rows:
+                       float("inf"), 0.0, "rows that differ", hint=hint_id)
+    end = case["word_to_idx"]["<END>"]
+    if diagnosis.rows_match(got, expected, end):
         return Outcome(True, "all %d rows match greedy decoding" % len(got), 0.0, 0.0, "rows that differ")
-    first = wrong_rows[0]
-    position = int(np.flatnonzero(got[first] != expected[first])[0])
-    message = ("%d of %d rows differ from greedy decoding (row %d first differs at column %d)"
-               % (len(wrong_rows), len(got), first, position))
-    if np.all(got[:, 0] == start) and not np.all(expected[:, 0] == start):
-        message += "; column 0 holds <START>: it must hold the first generated word"
-    elif position > 0:
-        message += ("; the first words match, so check what is fed back at each step "
-                    "(the previous step's best word) and how the hidden state is carried")
-    return Outcome(False, message, float(len(wrong_rows)), 0.0, "rows that differ")
+    message, hint_id = diagnosis.sample_finding(got, expected, case["word_to_idx"])
+    refined = mistakes.sample_hint(ref, case, got, end)
+    if refined and refined != hint_id:
+        message, hint_id = message.split("; ")[0] + "; " + diagnosis.hint(refined), refined
+    elif hint_id == "feedback" and upstream_failed:     # a guess: a failing step explains it better
+        message, hint_id = message.split("; ")[0], None
+    wrong = sum(not diagnosis.rows_match(g[None], e[None], end) for g, e in zip(got, expected))
+    return Outcome(False, message, float(wrong), 0.0, "rows that differ", hint=hint_id)
 
 
 def run_sample_cases(ctx, case_list):
     results = Student(ctx.proxy).model(case_list, limits=LIMITS["model"])
-    outcomes = [(shape_text(c), compare_sample(ctx.reference, c, r)) for c, r in zip(case_list, results)]
+    upstream_failed = ctx.upstream_failed("%s_sample" % case_list[0]["cell_type"])
+    outcomes = [(shape_text(c), compare_sample(ctx.reference, c, r, upstream_failed))
+                for c, r in zip(case_list, results)]
     return (combine(outcomes) if len(outcomes) > 1 else outcomes[0][1]), "; ".join(o[0] for o in outcomes)
 
 
@@ -204,7 +241,9 @@ def sample_hidden_models(ctx, cell_type):
 
 
 def sample_float32(ctx, cell_type):
-    return run_sample_cases(ctx, sample_cases(ctx.reference, cell_type, "float32", np.float32))
+    """float32 models, one with saturated cell units."""
+    return run_sample_cases(ctx, sample_cases(ctx.reference, cell_type, "float32", np.float32) +
+                            sample_cases(ctx.reference, cell_type, "float32", np.float32, saturated=True))
 
 
 def _bound(body, cell_type):
@@ -212,12 +251,16 @@ def _bound(body, cell_type):
 
 
 def loss_checks(cell_type):
-    return [Check("loss_seed_model", titles.MODEL_SEED, _bound(loss_seed_model, cell_type)),
-            Check("loss_hidden_models", titles.MODEL_HIDDEN, _bound(loss_hidden_models, cell_type)),
-            Check("loss_ignores_padding", titles.MODEL_MASK, _bound(loss_ignores_padding, cell_type))]
+    return [Check("loss_seed_model", titles.MODEL_SEED, _bound(loss_seed_model, cell_type), needs=("model",),
+                  counts_only_with=("loss_hidden_models",)),
+            Check("loss_hidden_models", titles.MODEL_HIDDEN, _bound(loss_hidden_models, cell_type), needs=("model",)),
+            Check("loss_ignores_padding", titles.MODEL_MASK, _bound(loss_ignores_padding, cell_type),
+                  needs=("model",))]
 
 
 def sample_checks(cell_type):
-    return [Check("sample_seed_model", titles.SAMPLE_SEED, _bound(sample_seed_model, cell_type)),
-            Check("sample_hidden_models", titles.SAMPLE_HIDDEN, _bound(sample_hidden_models, cell_type)),
-            Check("sample_float32", titles.SAMPLE_FLOAT32, _bound(sample_float32, cell_type))]
+    return [Check("sample_seed_model", titles.SAMPLE_SEED, _bound(sample_seed_model, cell_type), needs=("model",),
+                  counts_only_with=("sample_hidden_models",)),
+            Check("sample_hidden_models", titles.SAMPLE_HIDDEN, _bound(sample_hidden_models, cell_type),
+                  needs=("model",)),
+            Check("sample_float32", titles.SAMPLE_FLOAT32, _bound(sample_float32, cell_type), needs=("model",))]

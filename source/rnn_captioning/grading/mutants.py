@@ -24,6 +24,8 @@ class Mutant:
     source: str          # the complete wrong definition
     also_parts: tuple = ()   # further parts the same code belongs to (e.g. loss serves rnn and lstm)
     companion: tuple = ()    # (function, source): a CORRECT rewrite the wrong one needs (its cache)
+    hint: str = None         # the catalogued mistake (captioning/diagnosis.py) the report must name
+    policy: str = None       # a rubric.json policy under which alone it is wrong (e.g. preserve_dtype)
 
 
 MUTANTS = [
@@ -32,21 +34,28 @@ MUTANTS = [
             def rnn_step_forward(x, prev_h, Wx, Wh, b):
                 next_h = x @ Wx + prev_h @ Wh + b
                 return next_h, (x, prev_h, Wx, Wh, next_h)
-            ''')),
+            '''), hint="missing_tanh"),
     Mutant("rnn_step_forward_float64", "rnn_step_forward", LAYERS, "rnn_step_forward",
            "returns float64 for float32 inputs", _def('''
             def rnn_step_forward(x, prev_h, Wx, Wh, b):
                 import numpy as np
                 next_h = np.tanh(x.astype(np.float64) @ Wx + prev_h @ Wh + b)
                 return next_h, (x, prev_h, Wx, Wh, next_h)
-            ''')),
+            '''), policy="preserve_dtype"),
+    Mutant("rnn_step_forward_float16", "rnn_step_forward", LAYERS, "rnn_step_forward",
+           "returns float16, a lower precision than its inputs", _def('''
+            def rnn_step_forward(x, prev_h, Wx, Wh, b):
+                import numpy as np
+                next_h = np.tanh(x @ Wx + prev_h @ Wh + b).astype(np.float16)
+                return next_h, (x, prev_h, Wx, Wh, next_h)
+            '''), hint="lower_precision"),
     Mutant("rnn_step_backward_no_tanh_derivative", "rnn_step_backward", LAYERS, "rnn_step_backward",
            "misses the tanh derivative", _def('''
             def rnn_step_backward(dnext_h, cache):
                 x, prev_h, Wx, Wh, next_h = cache
                 da = dnext_h
                 return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
-            ''')),
+            '''), hint="tanh_derivative"),
     Mutant("rnn_forward_no_recurrence", "rnn_forward", LAYERS, "rnn_forward",
            "starts every step from h0 instead of the previous state", _def('''
             def rnn_forward(x, h0, Wx, Wh, b):
@@ -54,7 +63,7 @@ MUTANTS = [
                 N, T, _ = x.shape
                 h = np.stack([np.tanh(x[:, t] @ Wx + h0 @ Wh + b) for t in range(T)], axis=1)
                 return h, (x, h0, Wx, Wh, h)
-            ''')),
+            '''), hint="no_recurrence"),
     Mutant("rnn_backward_no_accumulation", "rnn_backward", LAYERS, "rnn_backward",
            "does not carry the gradient back through time", _def('''
             def rnn_backward(dh, cache):
@@ -67,7 +76,7 @@ MUTANTS = [
                 dWx = x.reshape(N * T, -1).T @ da.reshape(N * T, H)
                 dWh = h_prev.reshape(N * T, H).T @ da.reshape(N * T, H)
                 return dx, da[:, 0] @ Wh.T, dWx, dWh, da.reshape(N * T, H).sum(axis=0)
-            ''')),
+            '''), hint="dropped_upstream"),
     Mutant("word_embedding_forward_wrong_reshape", "word_embedding_forward", LAYERS, "word_embedding_forward",
            "looks the words up in time-major order but reshapes batch-major", _def('''
             def word_embedding_forward(x, W):
@@ -83,7 +92,7 @@ MUTANTS = [
                 dW = np.zeros((V, D), dtype=dout.dtype)
                 dW[x.ravel()] = dout.reshape(-1, D)
                 return dW
-            ''')),
+            '''), hint="repeated_words"),
     Mutant("lstm_step_forward_gate_order", "lstm_step_forward", LAYERS, "lstm_step_forward",
            "splits the activations in the wrong gate order (i, f, g, o)", _def('''
             def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
@@ -94,7 +103,7 @@ MUTANTS = [
                 next_c = f * prev_c + i * g
                 next_h = o * np.tanh(next_c)
                 return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, np.tanh(next_c))
-            ''')),
+            '''), hint="gate_order"),
     Mutant("lstm_step_backward_no_dprev_c_forget", "lstm_step_backward", LAYERS, "lstm_step_backward",
            "forgets the forget gate in dprev_c", _def('''
             def lstm_step_backward(dnext_h, dnext_c, cache):
@@ -103,7 +112,7 @@ MUTANTS = [
                 da = np.concatenate([dc * g * i * (1 - i), dc * prev_c * f * (1 - f),
                                      dnext_h * tanh_c * o * (1 - o), dc * i * (1 - g * g)], axis=1)
                 return da @ Wx.T, da @ Wh.T, dc, x.T @ da, prev_h.T @ da, da.sum(axis=0)
-            ''')),
+            '''), hint="forget_gate_gradient"),
     Mutant("lstm_forward_cell_not_carried", "lstm_forward", LAYERS, "lstm_forward",
            "resets the cell state to zero at every step", _def('''
             def lstm_forward(x, h0, Wx, Wh, b):
@@ -115,7 +124,7 @@ MUTANTS = [
                     hs.append(prev_h)
                 h = np.stack(hs, axis=1)
                 return h, (x, h0, Wx, Wh, h)
-            ''')),
+            '''), hint="cell_not_carried"),
     Mutant("lstm_backward_no_accumulation", "lstm_backward", LAYERS, "lstm_backward",
            "drops the gradient flowing back into the previous hidden and cell states", _def('''
             def lstm_backward(dh, cache):
@@ -137,7 +146,7 @@ MUTANTS = [
                     hs.append(prev_h)
                     steps.append(step_cache)
                 return np.stack(hs, axis=1), (x, h0, steps)
-            '''))),
+            ''')), hint="dropped_upstream"),
     Mutant("lstm_backward_gate_order", "lstm_backward", LAYERS, "lstm_backward",
            "puts the gate gradients in a different order (i, f, g, o) than the forward pass (i, f, o, g)",
            _def('''
@@ -193,7 +202,7 @@ MUTANTS = [
                     grads["W_embed"] = word_embedding_backward(dwords, embed_cache)
                     _, grads["W_proj"], grads["b_proj"] = affine_backward(dh0, proj_cache)
                     return loss, grads
-            '''), also_parts=("lstm_loss",)),
+            '''), also_parts=("lstm_loss",), hint="mask"),
     Mutant("loss_no_projection_gradient", "rnn_loss", MODEL, "loss",
            "returns zero gradients for the image projection", _def('''
                 def loss(self, features, captions):
@@ -212,7 +221,7 @@ MUTANTS = [
                     grads["W_embed"] = word_embedding_backward(dwords, embed_cache)
                     grads["W_proj"], grads["b_proj"] = np.zeros_like(p["W_proj"]), np.zeros_like(p["b_proj"])
                     return loss, grads
-            '''), also_parts=("lstm_loss",)),
+            '''), also_parts=("lstm_loss",), hint="missing_gradient"),
     Mutant("sample_feeds_start_every_step", "rnn_sample", MODEL, "sample",
            "feeds <START> at every step instead of the previous word", _def('''
                 def sample(self, features, max_length=30):
@@ -229,7 +238,7 @@ MUTANTS = [
                             h, c, _ = lstm_step_forward(x, h, c, p["Wx"], p["Wh"], p["b"])
                         captions[:, t] = (h @ p["W_vocab"] + p["b_vocab"]).argmax(axis=1)
                     return captions
-            '''), also_parts=("lstm_sample",)),
+            '''), also_parts=("lstm_sample",), hint="start_fed_every_step"),
     Mutant("sample_start_in_column_0", "rnn_sample", MODEL, "sample",
            "returns <START> in column 0 and shifts the caption right", _def('''
                 def sample(self, features, max_length=30):
@@ -249,7 +258,7 @@ MUTANTS = [
                         word = (h @ p["W_vocab"] + p["b_vocab"]).argmax(axis=1)
                         captions[:, t] = word
                     return captions
-            '''), also_parts=("lstm_sample",)),
+            '''), also_parts=("lstm_sample",), hint="start_in_column_0"),
     Mutant("sample_returns_floats", "rnn_sample", MODEL, "sample",
            "returns float word indices with a wrong shape (N, max_length + 1)", _def('''
                 def sample(self, features, max_length=30):

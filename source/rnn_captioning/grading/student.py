@@ -8,8 +8,10 @@ import numpy as np
 
 from autograder.proxy import StudentRunFailed, describe_error  # noqa: F401  (checks import them from here)
 
-# The modules of the student's package every request imports first.
-IMPORTS = ("rnn_layers", "classifiers.rnn", "captioning_solver")
+# The modules of the student's package each operation imports first: a layer
+# check needs only rnn_layers.py, so a broken classifiers/rnn.py costs it nothing.
+IMPORTS = {"layers": ("rnn_layers",), "model": ("classifiers.rnn",),
+           "overfit": ("classifiers.rnn", "captioning_solver")}
 
 
 @dataclass
@@ -21,6 +23,7 @@ class CaseResult:
     grad_dict: dict = field(default_factory=dict)
     captions: object = None
     error: str = None
+    warning: str = None      # the first warning raised in the student's files, "rnn_layers.py, line 12: ..."
 
 
 class Student:
@@ -30,7 +33,7 @@ class Student:
         self.proxy = proxy
 
     def _run(self, arrays, meta, limits):
-        return self.proxy.run(arrays, dict(meta, imports=list(IMPORTS)), limits)
+        return self.proxy.run(arrays, dict(meta, imports=list(IMPORTS[meta["op"]])), limits)
 
     # -- layer functions ---------------------------------------------------
     def layers(self, spec, cases, backward, perturb=(), step=1e-5, limits=None):
@@ -45,11 +48,11 @@ class Student:
                 "backward": spec.backward if backward else None,
                 "upstream": ["%d:%s" % (index, n) for n in spec.upstream],
                 "n_grads": len(spec.grads), "perturb": list(perturb), "step": step})
-        received, errors = self._run(arrays, {"op": "layers", "cases": requests}, limits)
-        results = []
+        answer = self._run(arrays, {"op": "layers", "cases": requests}, limits)
+        received, results = answer.arrays, []
         for index in range(len(cases)):
             key = str(index)
-            result = CaseResult(error=errors.get(key))
+            result = CaseResult(error=answer.errors.get(key), warning=answer.warnings.get(key))
             result.outputs = [received.get("%s:out%d" % (key, k)) for k in range(len(spec.outputs))]
             result.grads = [received.get("%s:grad%d" % (key, k)) for k in range(len(spec.grads))]
             for a in perturb:
@@ -79,11 +82,11 @@ class Student:
             else:
                 request["max_length"] = int(case["max_length"])
             requests.append(request)
-        received, errors = self._run(arrays, {"op": "model", "cases": requests}, limits)
-        results = []
+        answer = self._run(arrays, {"op": "model", "cases": requests}, limits)
+        received, results = answer.arrays, []
         for index, case in enumerate(cases):
             key = str(index)
-            result = CaseResult(error=errors.get(key))
+            result = CaseResult(error=answer.errors.get(key), warning=answer.warnings.get(key))
             result.loss = received.get("%s:loss" % key)
             result.grad_dict = {name: received.get("%s:grad:%s" % (key, name)) for name in case["params"]}
             result.captions = received.get("%s:captions" % key)
@@ -92,16 +95,16 @@ class Student:
 
     # -- training ----------------------------------------------------------
     def overfit(self, data, cell_type, settings, limits):
-        """Train the student's model on data; returns (params dict, loss history)."""
+        """Train the student's model on data; returns (params dict, loss history, first warning)."""
         arrays = {"train_captions": data["train_captions"],
                   "train_image_idxs": data["train_image_idxs"],
                   "train_features": data["train_features"]}
         model = dict(settings["model"], dtype=np.dtype(settings["model"]["dtype"]).name)
         meta = {"op": "overfit", "cell_type": cell_type, "word_to_idx": data["word_to_idx"],
                 "seed": settings["seed"], "model": model, "solver": settings["solver"]}
-        received, errors = self._run(arrays, meta, limits)
-        if errors.get("0"):
-            raise StudentRunFailed("training " + describe_error(errors["0"]))
-        params = {name[len("param:"):]: value for name, value in received.items()
+        answer = self._run(arrays, meta, limits)
+        if answer.errors.get("0"):
+            raise StudentRunFailed("training " + describe_error(answer.errors["0"]))
+        params = {name[len("param:"):]: value for name, value in answer.arrays.items()
                   if name.startswith("param:")}
-        return params, received.get("loss_history")
+        return params, answer.arrays.get("loss_history"), answer.warnings.get("0")

@@ -12,6 +12,9 @@ from autograder.sandbox import Limits
 # Finite-difference step of the numeric-gradient checks (central differences, float64).
 NUMERIC_STEP = 1e-5
 SCALED_NUMERIC = 1e-6      # numeric gradient vs the student's analytic gradient
+# A forward that ignores an input has finite differences of exactly zero there;
+# the hidden inputs give every input's numeric gradient a size of order 0.1-1.
+DEPENDENCE = 1e-10
 # float32 outputs and gradients vs the float64 reference on the same values. Not
 # 1e-4: near-saturated tanh units make 1 - h^2 lose most float32 digits, and a
 # correct student-style implementation reached 6.8e-5 over 100 seeds.

@@ -34,6 +34,37 @@ def _load_materialize():
     return module
 
 
+def judge(variant, results):
+    """The disagreements between one variant's results.json and its declaration:
+    [(part, what went wrong)]. A declared part must lose points and carry its
+    hint (a failing check's extra_data.hint, or for "upstream:<part>" a failing
+    check whose output names that part); every other graded part keeps its points."""
+    wrong = []
+    tests_by_part = {}
+    for test in results["tests"]:
+        tests_by_part.setdefault(test["extra_data"]["part"], []).append(test)
+    for part, tests in sorted(tests_by_part.items()):
+        failing = [t for t in tests if t["score"] < t["max_score"] - 1e-9]
+        declared = variant.loses.get(part)
+        if declared is None:
+            if failing:
+                wrong.append((part, "lost points it should keep: %s" % failing[0]["output"].splitlines()[0][:200]))
+            continue
+        if not failing:
+            wrong.append((part, "kept its points but should lose them (%s)" % declared))
+            continue
+        if declared.startswith("upstream:"):
+            named = declared.split(":", 1)[1]
+            if not any("`%s`" % named in t["output"] or named in t["output"] for t in failing):
+                wrong.append((part, "lost points without naming %s: %s"
+                              % (named, failing[0]["output"].replace("\n", " | ")[:240])))
+        elif not any(t["extra_data"].get("hint") == declared for t in failing):
+            hints = sorted({str(t["extra_data"].get("hint")) for t in failing})
+            wrong.append((part, "lost points without the hint %s (hints: %s): %s"
+                          % (declared, ", ".join(hints), failing[0]["output"].replace("\n", " | ")[:240])))
+    return wrong
+
+
 def read_results(folders):
     """{variant: {part: {"score", "max", "messages"}}} merged over folders (last wins per part)."""
     merged = {}
