@@ -38,9 +38,10 @@ def kit_fingerprint():
     return digest.hexdigest()
 
 
-def build(base, tmp_path, replace=None, append="", files=None):
+def build(base, tmp_path, replace=None, append="", files=None, replace_model=None):
     """A copy of base with functions replaced ({name: source}), code appended to
-    rnn_layers.py, and extra files ({relative path: text})."""
+    rnn_layers.py, CaptioningRNN methods replaced ({name: source}), and extra
+    files ({relative path: text})."""
     folder = tmp_path / "hostile" / "rnn_captioning"
     shutil.copytree(base, folder, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
     layers = folder / LAYERS
@@ -48,6 +49,9 @@ def build(base, tmp_path, replace=None, append="", files=None):
     for name, source in (replace or {}).items():
         text = patching.replace_function(text, name, textwrap.dedent(source))
     layers.write_text(text + "\n" + textwrap.dedent(append))
+    model = folder / "captioning" / "classifiers" / "rnn.py"
+    for name, source in (replace_model or {}).items():
+        model.write_text(patching.replace_function(model.read_text(), name, textwrap.dedent(source)))
     for relative, content in (files or {}).items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_text(textwrap.dedent(content))
@@ -406,3 +410,85 @@ def test_zip_that_is_not_a_zip_or_is_damaged(tmp_path):
     damaged.write_bytes(buffer.getvalue()[:200] + b"garbage" + buffer.getvalue()[220:])
     proc, results = run_grader(damaged, tmp_path / "out", "-k", "rnn_step_forward")
     assert proc.returncode == 0 and results["score"] == 0
+
+
+# ---------------------------------------------------------------------------
+# forging points with the published answers or with degenerate code
+# ---------------------------------------------------------------------------
+
+def part_points(results):
+    scores = {}
+    for test in results["tests"]:
+        scores[test["extra_data"]["part"]] = scores.get(test["extra_data"]["part"], 0.0) + test["score"]
+    return scores
+
+
+def test_published_answers_copied_into_the_code_earn_nothing(correct_submission, tmp_path):
+    """The notebook's published next_h and losses, returned whatever the inputs."""
+    from helpers import TASK
+    expected = TASK.reference().module("check_data").EXPECTED
+    published = {"rnn_step_forward": """
+        def rnn_step_forward(x, prev_h, Wx, Wh, b):
+            published = np.asarray(%r)
+            if x.shape == (3, 10):
+                return published.astype(x.dtype), None
+            return np.zeros((x.shape[0], Wh.shape[0]), dtype=x.dtype), None
+        """ % expected["rnn_step_forward"]["next_h"].tolist()}
+    loss = {"loss": """
+        def loss(self, features, captions):
+            value = %r if self.cell_type == "rnn" else %r
+            return value, {name: np.zeros_like(p) for name, p in self.params.items()}
+        """ % (expected["rnn_loss"], expected["lstm_loss"])}
+    submission = build(correct_submission, tmp_path, replace=published, replace_model=loss)
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward or loss", 120)
+    points = part_points(results)
+    assert points["rnn_step_forward"] == 0 and points["rnn_loss"] == 0 and points["lstm_loss"] == 0
+    seed_rows = [t for t in results["tests"] if t["extra_data"]["check"] in ("seed_inputs", "loss_seed_model")]
+    assert seed_rows and all("published" in t["output"] and t["score"] == 0 for t in seed_rows)
+
+
+DEGENERATE = {
+    "zeros": {
+        "rnn_step_forward": "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n"
+                            "    return np.zeros_like(prev_h), (x, prev_h, Wx, Wh)\n",
+        "rnn_step_backward": "def rnn_step_backward(dnext_h, cache):\n"
+                             "    x, prev_h, Wx, Wh = cache\n"
+                             "    return (np.zeros_like(x), np.zeros_like(prev_h), np.zeros_like(Wx), np.zeros_like(Wh),\n"
+                             "            np.zeros(Wh.shape[0]))\n",
+        "rnn_forward": "def rnn_forward(x, h0, Wx, Wh, b):\n"
+                       "    return np.zeros(x.shape[:2] + h0.shape[1:]), (x, h0, Wx, Wh)\n",
+        "rnn_backward": "def rnn_backward(dh, cache):\n"
+                        "    x, h0, Wx, Wh = cache\n"
+                        "    return np.zeros_like(x), np.zeros_like(h0), np.zeros_like(Wx), np.zeros_like(Wh), "
+                        "np.zeros(Wh.shape[0])\n"},
+    "identity": {
+        "rnn_step_forward": "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n"
+                            "    return prev_h.copy(), None\n",
+        "rnn_forward": "def rnn_forward(x, h0, Wx, Wh, b):\n"
+                       "    h = np.stack([h0] * x.shape[1], axis=1)\n"
+                       "    return h, None\n"},
+    "constant": {
+        "rnn_step_forward": "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n"
+                            "    return np.full(prev_h.shape, 0.5), None\n",
+        "rnn_forward": "def rnn_forward(x, h0, Wx, Wh, b):\n"
+                       "    h = np.zeros(x.shape[:2] + h0.shape[1:])\n"
+                       "    prev = h0\n"
+                       "    for t in range(x.shape[1]):\n"
+                       "        prev, _ = rnn_step_forward(x[:, t], prev, Wx, Wh, b)\n"
+                       "        h[:, t] = prev\n"
+                       "    return h, None\n"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DEGENERATE))
+def test_degenerate_steps_and_composites_earn_nothing(correct_submission, tmp_path, kind):
+    """A zero (or identity, or constant) forward and a zero backward agree with each
+    other, and a composite that loops over such a step agrees with it: neither the
+    numeric-gradient check nor error carried forward may pay for that."""
+    submission = build(correct_submission, tmp_path, replace=DEGENERATE[kind])
+    results = grade_hostile(submission, tmp_path, "rnn_step or rnn_forward or rnn_backward", 180)
+    points = part_points(results)
+    for part in DEGENERATE[kind]:
+        assert points[part] == 0, (part, [t["output"] for t in results["tests"]
+                                          if t["extra_data"]["part"] == part and t["score"]])
+    assert not any(t["extra_data"]["carried_from"] for t in results["tests"])
