@@ -35,7 +35,7 @@ def is_up_to_date(submission, out_dir):
 
 
 def grade_one(submission, out_dir, select=None):
-    proc, _ = grade_in_subprocess(submission, out_dir, select=select)
+    proc, _ = grade_in_subprocess(submission, out_dir, select=select, lanes=1)   # the batch keeps the cores busy
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "grader failed")
 

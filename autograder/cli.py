@@ -19,6 +19,9 @@ def main(argv=None):
     grade.add_argument("--isolation", choices=["bubblewrap", "unprivileged-user", "rlimits-only"],
                        help="force an isolation level (default: the best available)")
     grade.add_argument("-k", dest="select", help="run only the checks matching this keyword expression")
+    grade.add_argument("--lanes", type=int, choices=[1, 2],
+                       help="sandboxes run side by side: 2 runs training beside the other checks "
+                            "(default: 2 when the machine has a second core)")
     batch = commands.add_parser("grade-batch", help="grade every submission in a folder")
     batch.add_argument("folder")
     batch.add_argument("--out", required=True)
@@ -29,7 +32,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "grade":
-            result = grade_submission(args.submission, args.out, isolation=args.isolation, select=args.select)
+            result = grade_submission(args.submission, args.out, isolation=args.isolation, select=args.select,
+                                      lanes=args.lanes)
             print("%s: %g / %g automatic points (isolation: %s); reports in %s"
                   % (args.submission, result.score, result.max_score, result.isolation, args.out))
         elif args.command == "gradescope-bundle":
