@@ -98,7 +98,7 @@ ROOT="${GRADESCOPE_ROOT:-/autograder}"
 KIT="$ROOT/source"
 # Outside /autograder: the fallback sandbox uid must read the interpreter and
 # site-packages, and needs nothing else of the grader's.
-VENV="${GRADESCOPE_VENV:-/opt/captioning-grader-venv}"
+VENV="${GRADESCOPE_VENV:-/opt/autograder-venv}"
 if [ -z "${GRADESCOPE_PYTHON:-}" ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update

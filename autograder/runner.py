@@ -129,11 +129,12 @@ def run_checks(assignment, proxies, select=None, on_row=None):
     import_failures = probe_imports(assignment, proxies[0])
     timed_out, faults, lock = set(), [], threading.Lock()
     selected = [(part, check) for part, check in assignment.checks() if chosen(check_id(part, check))]
-    if len(contexts) == 1:
-        ordered, shared = selected, []
+    quick = [pc for pc in selected if not pc[1].long]
+    long_checks = [pc for pc in selected if pc[1].long]
+    if len(contexts) == 1:     # the long checks last: a budget that runs out costs only them
+        ordered, shared = quick + long_checks, []
     else:   # the long checks, last declared first, are shared: the second lane starts on them at once
-        ordered = [pc for pc in selected if not pc[1].long]
-        shared = [pc for pc in selected if pc[1].long][::-1]
+        ordered, shared = quick, long_checks[::-1]
 
     def run_lane(context, own):
         queue = list(own)
