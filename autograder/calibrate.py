@@ -56,8 +56,8 @@ def markdown(table, seeds):
              "seeds (`AUTOGRADER_HIDDEN_SEED` = 0..%d). Margin = tolerance / worst error; the overfit rows "
              "are the reference and the classic submission trained once each (the seeds fix the training seed)."
              % (seeds, seeds, seeds - 1), "",
-             "Where the bounds come from: float64 comparisons with the reference use the seeds' elementwise "
-             "relative error and the seeds' bounds (`check_data.TOLERANCES`); float32 results and "
+             "Where the bounds come from: float64 comparisons with the reference use the notebook's elementwise "
+             "relative error and the notebook's bounds (`check_data.TOLERANCES`); float32 results and "
              "finite differences use the scaled error max|a-b|/max|b| with the bounds in "
              "`grading/tolerances.py`; sampling must match exactly (hidden models are drawn so no greedy "
              "choice is a near tie: best-minus-second score > 1e-3).", "",

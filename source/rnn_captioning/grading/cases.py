@@ -27,7 +27,7 @@ SATURATING_PARTS = ("rnn_step_forward", "rnn_step_backward", "lstm_step_forward"
 class LayerSpec:
     forward: str
     backward: str
-    args: tuple          # argument names of forward, in order (the seeds' names)
+    args: tuple          # argument names of forward, in order (the notebook's names)
     outputs: tuple       # forward outputs before the cache
     upstream: tuple      # backward's upstream gradients, in order
     grads: tuple         # backward's results, in order
@@ -86,9 +86,13 @@ def random_layer_inputs(spec, shape, dtype, rng, saturated=False):
         return {"x": x, "W": randn(V, D), "dout": randn(N, T, D)}
     gates = 4 if spec in (LSTM_STEP, LSTM) else 1
     # Weights scaled so the nonlinearities are neither linear nor saturated:
-    # a missing derivative factor must show.
-    case = {"Wx": randn(D, gates * H, scale=0.8 / np.sqrt(D) + 0.3),
-            "Wh": randn(H, gates * H, scale=0.8 / np.sqrt(H) + 0.3),
+    # a missing derivative factor must show. In a saturated case the units
+    # biased at +-50 are fully saturated and the others stay near the linear
+    # range (|a| well below 3): no half-saturated unit whose float32
+    # derivative 1 - tanh(a)^2 would lose most of its digits.
+    weight = (lambda fan_in: 0.3 / np.sqrt(fan_in)) if saturated else (lambda fan_in: 0.8 / np.sqrt(fan_in) + 0.3)
+    case = {"Wx": randn(D, gates * H, scale=weight(D)),
+            "Wh": randn(H, gates * H, scale=weight(H)),
             "b": saturating_bias(gates * H, rng, dtype, gates) if saturated else randn(gates * H, scale=0.5)}
     if spec in (RNN_STEP, LSTM_STEP):
         case.update(x=randn(N, D), prev_h=randn(N, H), dnext_h=randn(N, H))
@@ -119,6 +123,7 @@ def vocabulary(size):
 
 
 def random_params(shapes, rng, dtype, scale=1.0, saturated=False):
+    scale = scale * (0.3 if saturated else 1.0)     # the unsaturated units near the linear range
     params = {name: (scale * rng.standard_normal(shape) / np.sqrt(max(shape[0], 1))).astype(dtype)
               for name, shape in shapes.items()}
     if saturated:

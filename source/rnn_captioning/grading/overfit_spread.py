@@ -32,9 +32,9 @@ def overfit_spread(training_seeds):
 
 def spread_markdown(spread):
     lines = ["", "## Overfit: spread over training seeds", "",
-             "The reference trained with training seeds 0..%d instead of the seeds' 231 (same data and "
+             "The reference trained with training seeds 0..%d instead of the notebook's 231 (same data and "
              "settings). The grade uses the loss recomputed on all 50 training captions, which varies less "
-             "than the seeds' last-minibatch loss." % (len(next(iter(spread.values()))[1]) - 1), "",
+             "than the notebook's last-minibatch loss." % (len(next(iter(spread.values()))[1]) - 1), "",
              "| cell | threshold | recomputed loss: min / max | margin at max | last minibatch: min / max |",
              "| --- | --- | --- | --- | --- |"]
     for cell, (threshold, losses, last_batch) in spread.items():
