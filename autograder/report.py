@@ -94,8 +94,7 @@ def loss_curve_png(curves):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     figure, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.4), squeeze=False)
-    ordered = sorted(curves.items(), key=lambda item: ("rnn", "lstm").index(item[0]) if item[0] in ("rnn", "lstm") else 9)
-    for ax, (cell, curve) in zip(axes[0], ordered):
+    for ax, (cell, curve) in zip(axes[0], curves.items()):
         history = curve["history"]
         if len(history):
             ax.plot(range(1, len(history) + 1), history, label="loss per iteration (your run)")
@@ -155,7 +154,7 @@ def report_markdown(grade):
             error, message))
     if grade.curves:
         lines += ["", "## Overfitting", ""]
-        for cell, curve in sorted(grade.curves.items()):
+        for cell, curve in grade.curves.items():
             final = curve.get("final_loss")
             lines.append("- %s: loss recomputed by the grader %s (threshold %g); the HTML report plots the curve."
                          % (cell, "n/a" if final is None else "%.4g" % final, curve["threshold"]))

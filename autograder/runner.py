@@ -40,6 +40,11 @@ class CheckContext:
     curves: dict = field(default_factory=dict)   # name -> dict(history, final_loss, threshold)
     rows: list = field(default_factory=list)
     memo: dict = field(default_factory=dict)     # what checks leave for later checks (trusted side only)
+    part: str = ""                               # the part whose check is running in this lane
+
+    def add_curve(self, name, **curve):
+        """A curve for the report (e.g. history, final_loss, threshold), shown in rubric order."""
+        self.curves[name] = dict(curve, part=self.part)
 
     def part_failed(self, part_id):
         """Whether a check of part_id that ran before this one failed."""
@@ -90,6 +95,7 @@ def import_failure_for(check, assignment, failures):
 def run_one(context, part, check, timed_out_parts, import_failures, faults):
     """Run one check; returns its Row."""
     started = time.monotonic()
+    context.part = part.id
     context.proxy.title = "%s: %s" % (part.id, check.title)
     shapes = ""
     import_failure = import_failure_for(check, context.assignment, import_failures or {})
@@ -158,7 +164,13 @@ def run_checks(assignment, proxies, select=None, on_row=None):
     for worker in workers:
         worker.join()
     return RunResult(complete_rows(assignment, list(first.rows), import_failures, fill_missing=select is None),
-                     first.curves, import_failures, faults)
+                     in_rubric_order(assignment, first.curves), import_failures, faults)
+
+
+def in_rubric_order(assignment, curves):
+    """The curves in the order of the parts that drew them (lanes finish in any order)."""
+    position = {part_id: index for index, part_id in enumerate(assignment.parts)}
+    return dict(sorted(curves.items(), key=lambda item: position.get(item[1].get("part"), len(position))))
 
 
 def complete_rows(assignment, rows, import_failures=None, fill_missing=True):

@@ -47,7 +47,7 @@ def overfit(ctx, cell_type):
     loss, problem = recomputed_loss(ctx.reference, cell_type, settings, data, params, warning)
     shapes = "%d captions, features %s" % (data["train_captions"].shape[0], data["train_features"].shape)
     history = history if isinstance(history, np.ndarray) and history.ndim == 1 else np.zeros(0)
-    ctx.curves[cell_type] = {"history": history.astype(np.float64), "final_loss": loss, "threshold": threshold}
+    ctx.add_curve(cell_type, history=history.astype(np.float64), final_loss=loss, threshold=threshold)
     if problem:
         return Outcome(False, problem[0], float("inf"), threshold, "training loss", hint=problem[1]), shapes
     if not np.isfinite(loss) or loss >= threshold:
