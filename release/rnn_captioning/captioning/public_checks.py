@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import carried, diagnosis
-from .check_data import (EXPECTED, MODEL_GRADIENT_STEP, OVERFIT_SETTINGS, SEED_CASES,  # noqa: F401
+from .check_data import (EXPECTED, LAYERS, MODEL_GRADIENT_STEP, OVERFIT_SETTINGS, SEED_CASES,  # noqa: F401
                          TOLERANCES, model_gradient_case, model_loss_case, sample_case)
 from .measures import rel_error  # noqa: F401  (the notebooks import rel_error from here)
 
@@ -146,7 +146,7 @@ def _saturated(case):
     return case
 
 
-SATURATING = ("rnn_step_forward", "lstm_step_forward")
+SATURATING = tuple(spec.forward for spec in LAYERS if spec.step)
 
 
 # ---------------------------------------------------------------------------
@@ -222,18 +222,19 @@ def _looped_forward(part):
     return forward
 
 
-def _backward_check(part, forward_name, input_names, upstream_names):
-    """Numeric gradient check: the analytic gradients of `part` against
+def _backward_check(spec):
+    """Numeric gradient check: the analytic gradients of spec's backward against
     finite differences of the student's own forward function."""
     from .gradient_check import eval_numerical_gradient_array
+    part = spec.backward
 
     def check():
         layers = _layers()
-        forward, backward = _copying(getattr(layers, forward_name)), _copying(getattr(layers, part))
+        forward, backward = _copying(getattr(layers, spec.forward)), _copying(getattr(layers, part))
         case = SEED_CASES[part]()
-        args = [case[name] for name in input_names]
-        upstream = [case[name] for name in upstream_names]
-        forward_out = _require(forward(*args), forward_name)
+        args = [case[name] for name in spec.args]
+        upstream = [case[name] for name in spec.upstream]
+        forward_out = _require(forward(*args), spec.forward)
         grads = _require(backward(*upstream, forward_out[-1]), part)
         grads = grads if isinstance(grads, tuple) else (grads,)
         measurements = []
@@ -242,8 +243,8 @@ def _backward_check(part, forward_name, input_names, upstream_names):
             measurements.append(low)
         if course_policy().get("preserve_dtype"):
             small = _float32(case)
-            out32 = forward(*[small[name] for name in input_names])
-            grads32 = backward(*[small[name] for name in upstream_names], out32[-1])
+            out32 = forward(*[small[name] for name in spec.args])
+            grads32 = backward(*[small[name] for name in spec.upstream], out32[-1])
             measurements.append(_dtype_measurement(grads32 if isinstance(grads32, tuple) else (grads32,)))
         differentiated = forward
         outputs = forward_out[:-1]
@@ -251,33 +252,20 @@ def _backward_check(part, forward_name, input_names, upstream_names):
                                       np.shape(outputs[0]) != np.shape(case["x"])[:2] + np.shape(case["h0"])[1:]):
             # Your forward's output cannot be differentiated here: its own check says why.
             differentiated = _looped_forward(part)
-        for i, (name, grad) in enumerate(zip(input_names, grads)):
+        for label, i, grad in zip(spec.grads, spec.grad_args, grads):
             numeric = 0
             for k, dout in enumerate(upstream):
                 def f(value, i=i, k=k):
                     return differentiated(*(value if j == i else a for j, a in enumerate(args)))[k]
                 numeric = numeric + eval_numerical_gradient_array(f, args[i], dout)
-            label = "d" + name
             measurements.append(Measurement(label, rel_error(numeric, grad), _tolerance(part, label)))
-        changed = sorted({input_names[i] for i in forward.changed if i < len(input_names)} |
-                         {upstream_names[i] for i in backward.changed if i < len(upstream_names)})
+        changed = sorted({spec.args[i] for i in forward.changed if i < len(spec.args)} |
+                         {spec.upstream[i] for i in backward.changed if i < len(spec.upstream)})
         if changed:
             measurements.append(Measurement("tip: changes %s in place" % ", ".join(changed), 0.0, 0.0,
                                             what="(no points)"))
         return measurements
     return check
-
-
-def _check_word_embedding_backward():
-    from .gradient_check import eval_numerical_gradient_array
-    layers = _layers()
-    forward, backward = _copying(layers.word_embedding_forward), _copying(layers.word_embedding_backward)
-    case = SEED_CASES["word_embedding_backward"]()
-    x, W, dout = case["x"], case["W"], case["dout"]
-    _, cache = _require(forward(x, W), "word_embedding_forward")
-    dW = _require(backward(dout, cache), "word_embedding_backward")
-    numeric = eval_numerical_gradient_array(lambda W: forward(x, W)[0], W, dout)
-    return [Measurement("dW", rel_error(dW, numeric), TOLERANCES["word_embedding_backward"])]
 
 
 def _check_temporal_affine():
@@ -415,29 +403,20 @@ def overfit_measurement(cell_type, final_loss):
                        kind="below", what="training loss")
 
 
-PUBLIC_CHECKS = {
-    "rnn_step_forward": _forward_check("rnn_step_forward", "next_h"),
-    "rnn_step_backward": _backward_check("rnn_step_backward", "rnn_step_forward",
-                                         ["x", "prev_h", "Wx", "Wh", "b"], ["dnext_h"]),
-    "rnn_forward": _forward_check("rnn_forward", "h"),
-    "rnn_backward": _backward_check("rnn_backward", "rnn_forward",
-                                    ["x", "h0", "Wx", "Wh", "b"], ["dout"]),
-    "word_embedding_forward": _forward_check("word_embedding_forward", "out"),
-    "word_embedding_backward": _check_word_embedding_backward,
+# The layer functions' checks follow from their signatures (check_data.LAYERS), in
+# the notebooks' order, followed by the provided layers' and the model's checks.
+PUBLIC_CHECKS = {}
+for _spec in LAYERS:
+    PUBLIC_CHECKS[_spec.forward] = _forward_check(_spec.forward, *_spec.outputs, n_outputs=len(_spec.outputs) + 1)
+    PUBLIC_CHECKS[_spec.backward] = _backward_check(_spec)
+PUBLIC_CHECKS.update({
     "temporal_affine": _check_temporal_affine,
     "temporal_softmax": _check_temporal_softmax,
     "rnn_loss": _model_check("rnn"),
     "rnn_sample": _sample_check("rnn"),
-    "lstm_step_forward": _forward_check("lstm_step_forward", "next_h", "next_c", n_outputs=3),
-    "lstm_step_backward": _backward_check("lstm_step_backward", "lstm_step_forward",
-                                          ["x", "prev_h", "prev_c", "Wx", "Wh", "b"],
-                                          ["dnext_h", "dnext_c"]),
-    "lstm_forward": _forward_check("lstm_forward", "h"),
-    "lstm_backward": _backward_check("lstm_backward", "lstm_forward",
-                                     ["x", "h0", "Wx", "Wh", "b"], ["dout"]),
     "lstm_loss": _model_check("lstm"),
     "lstm_sample": _sample_check("lstm"),
-}
+})
 
 
 def run_check(part, note_dependencies=True):

@@ -4,7 +4,48 @@ tolerances and the overfitting settings of the original assignment.
 Defined once here; the notebooks, `selfcheck.py` and the autograder's checks
 on the notebook's inputs all read them. Nothing here is secret.
 """
+from dataclasses import dataclass
+
 import numpy as np
+
+
+# ---------------------------------------------------------------------------
+# The layer functions: their signatures, as the notebook states them
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A forward function and its backward, by the names the notebook uses."""
+    forward: str
+    backward: str
+    args: tuple          # the forward's arguments, in order
+    outputs: tuple       # the forward's results before the cache
+    upstream: tuple      # the backward's upstream gradients, in order
+    grads: tuple         # the backward's results, in order
+    grad_args: tuple     # for each gradient, the index in args of the input it belongs to
+    integer_args: tuple = ()     # indices in args of integer inputs (word indices)
+    gates: int = 1               # blocks of H columns in the weights (an LSTM has 4)
+    step: bool = False           # one time step (x is (N, D)) rather than a sequence (x is (N, T, D))
+
+
+RNN_STEP = LayerSpec("rnn_step_forward", "rnn_step_backward", ("x", "prev_h", "Wx", "Wh", "b"),
+                     ("next_h",), ("dnext_h",), ("dx", "dprev_h", "dWx", "dWh", "db"), (0, 1, 2, 3, 4),
+                     step=True)
+RNN = LayerSpec("rnn_forward", "rnn_backward", ("x", "h0", "Wx", "Wh", "b"),
+                ("h",), ("dout",), ("dx", "dh0", "dWx", "dWh", "db"), (0, 1, 2, 3, 4))
+EMBEDDING = LayerSpec("word_embedding_forward", "word_embedding_backward", ("x", "W"),
+                      ("out",), ("dout",), ("dW",), (1,), integer_args=(0,))
+LSTM_STEP = LayerSpec("lstm_step_forward", "lstm_step_backward",
+                      ("x", "prev_h", "prev_c", "Wx", "Wh", "b"), ("next_h", "next_c"),
+                      ("dnext_h", "dnext_c"), ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"),
+                      (0, 1, 2, 3, 4, 5), gates=4, step=True)
+LSTM = LayerSpec("lstm_forward", "lstm_backward", ("x", "h0", "Wx", "Wh", "b"),
+                 ("h",), ("dout",), ("dx", "dh0", "dWx", "dWh", "db"), (0, 1, 2, 3, 4), gates=4)
+
+# Every graded layer function, in the notebooks' order: part id -> (spec, is it the backward)
+LAYERS = (RNN_STEP, RNN, EMBEDDING, LSTM_STEP, LSTM)
+LAYER_PARTS = {name: (spec, backward) for spec in LAYERS
+               for name, backward in ((spec.forward, False), (spec.backward, True))}
 
 
 # ---------------------------------------------------------------------------

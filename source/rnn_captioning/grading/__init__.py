@@ -6,13 +6,12 @@ points, the package name and the policy.
 
 - parts.py: the registry, every automatic part's checks
 - layer_checks.py, model_checks.py, overfit_check.py: the checks
+- public.py: the public package's modules (the notebook's signatures, inputs, diagnoses)
 - cases.py: the hidden inputs;  tolerances.py: bounds and time budgets
 - student.py: requests to the sandboxed child;  child_ops.py: their answers, inside it
 - mutants.py: wrong implementations every check must catch
 """
 from pathlib import Path
-
-from .parts import declare  # noqa: F401
 
 # The reference package's folder in source/<id>/ (release/ and solutions/ use rubric.json's "package").
 SOURCE_PACKAGE = "captioning"
@@ -26,6 +25,9 @@ CHILD_OPS = Path(__file__).with_name("child_ops.py")
 DATA_NAME = "synthetic_captioning"
 DATA_FILES = ("coco2014_captions.h5", "coco2014_vocab.json", "train2014_urls.txt", "val2014_urls.txt",
               "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5")
+
+# The registry comes after the settings above: its modules read them while it imports.
+from .parts import declare  # noqa: E402,F401
 
 
 def calibration_submission(reference_folder, dest):

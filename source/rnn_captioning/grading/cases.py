@@ -4,9 +4,10 @@ Everything here stays on the trusted side. Reports show only the shapes of
 these inputs, never their values.
 """
 import os
-from dataclasses import dataclass
 
 import numpy as np
+
+from .public import public_module
 
 # Hidden seed base: changing it (AUTOGRADER_HIDDEN_SEED) changes every hidden
 # input; the calibration in TOLERANCES.md ran over 100 of these.
@@ -20,42 +21,14 @@ FLOAT32_SHAPES = [(3, 4, 5, 6), (1, 2, 1, 3)]
 # Step functions also get inputs whose pre-activations sit near +-50 (saturated
 # units), where a hand-written tanh or sigmoid overflows; float64 and float32.
 SATURATED_SHAPES = [(2, 3, 4, 5), (1, 2, 3, 1)]
-SATURATING_PARTS = ("rnn_step_forward", "rnn_step_backward", "lstm_step_forward", "lstm_step_backward")
+SATURATING_PARTS = tuple(part for part, (spec, _) in public_module("check_data").LAYER_PARTS.items() if spec.step)
 
 
-@dataclass(frozen=True)
-class LayerSpec:
-    forward: str
-    backward: str
-    args: tuple          # argument names of forward, in order (the notebook's names)
-    outputs: tuple       # forward outputs before the cache
-    upstream: tuple      # backward's upstream gradients, in order
-    grads: tuple         # backward's results, in order
-    grad_args: tuple     # index into args of the input each gradient belongs to
-    integer_args: tuple = ()
-
-
-RNN_STEP = LayerSpec("rnn_step_forward", "rnn_step_backward", ("x", "prev_h", "Wx", "Wh", "b"),
-                     ("next_h",), ("dnext_h",), ("dx", "dprev_h", "dWx", "dWh", "db"), (0, 1, 2, 3, 4))
-RNN = LayerSpec("rnn_forward", "rnn_backward", ("x", "h0", "Wx", "Wh", "b"),
-                ("h",), ("dout",), ("dx", "dh0", "dWx", "dWh", "db"), (0, 1, 2, 3, 4))
-EMBEDDING = LayerSpec("word_embedding_forward", "word_embedding_backward", ("x", "W"),
-                      ("out",), ("dout",), ("dW",), (1,), integer_args=(0,))
-LSTM_STEP = LayerSpec("lstm_step_forward", "lstm_step_backward",
-                      ("x", "prev_h", "prev_c", "Wx", "Wh", "b"), ("next_h", "next_c"),
-                      ("dnext_h", "dnext_c"), ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"),
-                      (0, 1, 2, 3, 4, 5))
-LSTM = LayerSpec("lstm_forward", "lstm_backward", ("x", "h0", "Wx", "Wh", "b"),
-                 ("h",), ("dout",), ("dx", "dh0", "dWx", "dWh", "db"), (0, 1, 2, 3, 4))
-
-# part id -> (spec, is it the backward function)
-LAYER_PARTS = {
-    "rnn_step_forward": (RNN_STEP, False), "rnn_step_backward": (RNN_STEP, True),
-    "rnn_forward": (RNN, False), "rnn_backward": (RNN, True),
-    "word_embedding_forward": (EMBEDDING, False), "word_embedding_backward": (EMBEDDING, True),
-    "lstm_step_forward": (LSTM_STEP, False), "lstm_step_backward": (LSTM_STEP, True),
-    "lstm_forward": (LSTM, False), "lstm_backward": (LSTM, True),
-}
+# The layer signatures are the notebook's (captioning/check_data.py, public).
+_public = public_module("check_data")
+LayerSpec, LAYER_PARTS = _public.LayerSpec, _public.LAYER_PARTS
+RNN_STEP, RNN, EMBEDDING, LSTM_STEP, LSTM = (_public.RNN_STEP, _public.RNN, _public.EMBEDDING,
+                                             _public.LSTM_STEP, _public.LSTM)
 
 
 def rng_for(*keys):
@@ -80,11 +53,11 @@ def random_layer_inputs(spec, shape, dtype, rng, saturated=False):
     def randn(*dims, scale=1.0):
         return (scale * rng.standard_normal(dims)).astype(dtype)
 
-    if spec is EMBEDDING:
+    if spec.integer_args:      # word indices into W
         V = H + 2
         x = rng.integers(0, V, size=(N, T))
         return {"x": x, "W": randn(V, D), "dout": randn(N, T, D)}
-    gates = 4 if spec in (LSTM_STEP, LSTM) else 1
+    gates = spec.gates
     # Weights scaled so the nonlinearities are neither linear nor saturated:
     # a missing derivative factor must show. In a saturated case the units
     # biased at +-50 are fully saturated and the others stay near the linear
@@ -94,9 +67,9 @@ def random_layer_inputs(spec, shape, dtype, rng, saturated=False):
     case = {"Wx": randn(D, gates * H, scale=weight(D)),
             "Wh": randn(H, gates * H, scale=weight(H)),
             "b": saturating_bias(gates * H, rng, dtype, gates) if saturated else randn(gates * H, scale=0.5)}
-    if spec in (RNN_STEP, LSTM_STEP):
+    if spec.step:
         case.update(x=randn(N, D), prev_h=randn(N, H), dnext_h=randn(N, H))
-        if spec is LSTM_STEP:
+        if "prev_c" in spec.args:
             case.update(prev_c=randn(N, H), dnext_c=randn(N, H))
     else:
         case.update(x=randn(N, T, D), h0=randn(N, H), dout=randn(N, T, H))

@@ -1,10 +1,9 @@
 """Which checks each automatic part of rubric.json has: the assignment's registry."""
-from . import layer_checks, model_checks, overfit_check
+from . import cases, layer_checks, model_checks, overfit_check
 
-FORWARD_PARTS = ["rnn_step_forward", "rnn_forward", "word_embedding_forward",
-                 "lstm_step_forward", "lstm_forward"]
-BACKWARD_PARTS = ["rnn_step_backward", "rnn_backward", "word_embedding_backward",
-                  "lstm_step_backward", "lstm_backward"]
+# Every layer function of the notebook's signatures (captioning/check_data.py) is graded.
+FORWARD_PARTS = [part for part, (_, backward) in cases.LAYER_PARTS.items() if not backward]
+BACKWARD_PARTS = [part for part, (_, backward) in cases.LAYER_PARTS.items() if backward]
 LOSS_PARTS = {"rnn_loss": "rnn", "lstm_loss": "lstm"}
 SAMPLE_PARTS = {"rnn_sample": "rnn", "lstm_sample": "lstm"}
 OVERFIT_PARTS = {"overfit_rnn": "rnn", "overfit_lstm": "lstm"}
