@@ -188,3 +188,52 @@ def test_a_fault_of_the_grader_still_leaves_results(tmp_path, monkeypatch):
     written = json.loads((tmp_path / "results" / "results.json").read_text())
     assert written == results and written["score"] == 0 and written["tests"] == []
     assert "Tell your instructor" in written["output"] and written["stdout_visibility"] == "hidden"
+
+
+# ------------------------------------------ the same uploads as `grade` (issue 11, points 1, 5, 7)
+def _whole_folder_zip(upload):
+    from test_submissions import whole_folder_zip
+    whole_folder_zip(upload / "rnn_captioning.zip")
+
+
+def _whole_folder_unpacked(upload):
+    from test_submissions import whole_folder_zip
+    with zipfile.ZipFile(whole_folder_zip(upload.parent / "unpacked.zip")) as archive:
+        archive.extractall(upload)
+
+
+def _two_files_zipped_in_a_folder(upload):
+    (upload / "work").mkdir()
+    with zipfile.ZipFile(upload / "work" / "mine.zip", "w") as archive:
+        archive.write(SOLUTIONS / "captioning" / "rnn_layers.py", "deep/er/rnn_layers.py")
+        archive.write(SOLUTIONS / "captioning" / "classifiers" / "rnn.py", "deep/er/classifiers/rnn.py")
+
+
+UPLOADS = {"folder": lambda up: shutil.copytree(SOLUTIONS, up / "rnn_captioning"),
+           "contents": lambda up: shutil.copytree(SOLUTIONS, up, dirs_exist_ok=True),
+           "two loose files": _two_files,
+           "two files zipped in a folder": _two_files_zipped_in_a_folder,
+           "whole folder zipped, with datasets/": _whole_folder_zip,
+           "whole folder unpacked, with datasets/": _whole_folder_unpacked}
+
+
+@pytest.mark.parametrize("shape", sorted(UPLOADS))
+def test_grade_and_gradescope_accept_the_same_uploads(gradescope_root, tmp_path, shape):
+    from helpers import run_grader
+    results = run_autograder(gradescope_root, UPLOADS[shape], "-k", "rnn_step_forward")
+    local = tmp_path / "upload"
+    local.mkdir()
+    UPLOADS[shape](local)
+    proc, graded = run_grader(local, tmp_path / "out", "-k", "rnn_step_forward")
+    assert proc.returncode == 0, proc.stderr
+    expected = PARTS["rnn_step_forward"].points
+    assert results["score"] == pytest.approx(expected), results["output"]
+    assert graded["score"] == pytest.approx(expected), graded["output"]
+    assert [t["status"] for t in results["tests"]] == [t["status"] for t in graded["tests"]]
+
+
+def test_report_title_names_the_upload_not_a_temporary_path(gradescope_root):
+    results = run_autograder(gradescope_root, _whole_folder_zip, "-k", "rnn_step_forward")
+    title = results["output"].splitlines()[0]
+    assert title == "# Grade report: your upload: `rnn_captioning.zip`", title
+    assert "/tmp/" not in results["output"] and "gradescope-" not in results["output"]
