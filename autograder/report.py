@@ -259,6 +259,12 @@ def headline_notes(grade, views):
     return notes
 
 
+def manual_text(grade):
+    """The parts graded by hand, with their points, for the headline."""
+    manual = ["%s (%g points)" % (p.title, p.points) for p in grade.parts if p.kind == "manual"]
+    return "graded by hand later: " + ", ".join(manual) if manual else "no part is graded by hand"
+
+
 def retitle(markdown, name):
     """The Markdown report with another name in its title (e.g. the student's upload, not a temporary path)."""
     first, _, others = markdown.partition("\n")
@@ -315,8 +321,7 @@ def _cell(text):
 def report_markdown(grade):
     views = part_views(grade)
     lines = ["# Grade report: %s" % clean(grade.submission), "",
-             "**Automatic score: %g / %g**  (manual parts graded later: %g points)"
-             % (grade.score, grade.max_score, grade.manual_points), "",
+             "**Automatic score: %g / %g**  (%s)" % (grade.score, grade.max_score, manual_text(grade)), "",
              "Isolation: %s." % ISOLATION_TEXT.get(grade.isolation, grade.isolation), ""]
     for note in headline_notes(grade, views):
         lines.append("- Note: %s" % note.replace("\n", " "))
@@ -380,7 +385,7 @@ code { background: #f0f0f0; padding: 0 2px; }
 </style></head><body>
 <h1>Grade report: {{ submission }}</h1>
 <p><strong>Automatic score: {{ '%g' % grade.score }} / {{ '%g' % grade.max_score }}</strong>
- (manual parts graded later: {{ '%g' % grade.manual_points }} points)</p>
+ ({{ manual }})</p>
 <p>Isolation: {{ isolation }}.</p>
 {% if notes %}<ul>{% for note in notes %}<li>{{ note | code }}</li>{% endfor %}</ul>{% endif %}
 <h2>Parts</h2>
@@ -420,6 +425,7 @@ def report_html(grade):
         grade=grade, submission=clean(grade.submission), views=views, rows=rows,
         collapsed=sum(view.status == "not implemented" for view in views),
         notes=headline_notes(grade, views), metrics=explained_metrics(rows), error_text=error_text,
+        manual=manual_text(grade),
         row_notes=row_notes, isolation=ISOLATION_TEXT.get(grade.isolation, grade.isolation),
         png=base64.b64encode(png).decode("ascii") if png else None, logs=shown_logs(grade, views))
 

@@ -1,4 +1,4 @@
-"""How fast is the reference solution? The seeds' overfit workload at their sizes.
+"""How fast is the reference solution? The original notebook's overfit workload at its sizes.
 
 N=25 captions of T=16 input words, D=512 features, W=256 word vectors, H=512
 hidden units, V=1004 words, adam, 100 iterations; for rnn and for lstm.

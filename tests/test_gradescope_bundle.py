@@ -3,6 +3,7 @@ stands in for /autograder (GRADESCOPE_ROOT), run its setup.sh offline (the
 apt/pip step is skipped by GRADESCOPE_PYTHON, which reuses this interpreter),
 then run_autograder on real uploads, as Gradescope would, one after another."""
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -237,3 +238,28 @@ def test_report_title_names_the_upload_not_a_temporary_path(gradescope_root):
     title = results["output"].splitlines()[0]
     assert title == "# Grade report: your upload: `rnn_captioning.zip`", title
     assert "/tmp/" not in results["output"] and "gradescope-" not in results["output"]
+
+
+# ------------------------------------------ points on Gradescope (issue 11, point 13)
+def _readme_outline():
+    """{item: points} from the README's Gradescope outline table."""
+    section = (ROOT / "README.md").read_text().split("## Gradescope", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\s*\| ([^|]+?) \| (\d+) \|", section, re.M)
+    return {item: int(points) for item, points in rows}
+
+
+def test_readme_outline_matches_the_rubric_and_the_bundle(gradescope_root):
+    outline = _readme_outline()
+    manual = {p.title: p.points for p in PARTS.values() if p.kind == "manual"}
+    assert outline.pop("Autograder") == AUTO_POINTS
+    assert outline.pop("total") == AUTO_POINTS + sum(manual.values())
+    assert outline == manual
+    # what the bundle reports: every check's points add up to the autograder item
+    results = run_autograder(gradescope_root, lambda up: shutil.copytree(RELEASE, up / "rnn_captioning"))
+    assert _total(results) == (0, AUTO_POINTS)
+    for title, points in manual.items():
+        assert "%s (%g points)" % (title, points) in results["output"]
+    # and what students read in their README
+    student = (RELEASE / "README.md").read_text()
+    assert "%g points" % AUTO_POINTS in student
+    assert "%g points each" % next(iter(set(manual.values()))) in student and len(set(manual.values())) == 1
