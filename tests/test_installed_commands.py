@@ -80,7 +80,10 @@ def test_grade_batch_from_another_folder(installed):
     bin_dir, elsewhere = installed
     batch = elsewhere / "batch"
     shutil.copytree(RELEASE, batch / "alice")
-    proc = run([str(bin_dir / "captioning-autograder"), "grade-batch", "batch", "--out", "batch_out",
+    # --out absolute: today the relative submission paths are looked up in the kit root (and a
+    # relative --out would be written there)
+    proc = run([str(bin_dir / "captioning-autograder"), "grade-batch", "batch", "--out", str(elsewhere / "batch_out"),
                 "-k", "rnn_step_forward"], elsewhere)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (elsewhere / "batch_out" / "alice" / "results.json").is_file()
+    results = json.loads((elsewhere / "batch_out" / "alice" / "results.json").read_text())
+    assert results["tests"] and all("could not be read" not in t["output"] for t in results["tests"]), results
