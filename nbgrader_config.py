@@ -26,6 +26,7 @@ Settings that close nbgrader's known holes (see the README):
 """
 import os
 import sys
+import warnings
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -92,6 +93,13 @@ c.Execute.timeout = 600
 # chunks that are Python warnings ("file.py:12: RuntimeWarning: ...") first.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?m)^.*:\d+: \w*Warning: "
+
+# --- no noise that is not news ------------------------------------------------
+# nbgrader 0.9.6's own gradebook code trips SQLAlchemy's autoflush warnings
+# ("SAWarning: Object of type <SubmittedAssignment> not in session, add
+# operation along ... will not proceed"), three per new student at autograde.
+# Harmless: nbgrader adds those objects itself right after.
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session")
 
 # --- feedback never shows hidden tests (nbgrader #917) ----------------------
 c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor]

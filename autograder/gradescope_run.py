@@ -14,98 +14,28 @@ import shutil
 import sys
 import tempfile
 import traceback
-import zipfile
 from pathlib import Path
 
-from . import submission
+from . import report, submission
 from .grade import grade_submission, load_assignment
 
 # Students see their tests and the report; the run's own stdout (the grader's
 # log) is for the instructor only. Hidden inputs' values never appear anywhere.
 VISIBILITY = "visible"
 STDOUT_VISIBILITY = "hidden"
-MAX_UPLOADED_ZIPS = 5
 
 
-def accepted_uploads(assignment):
-    files = [path.rsplit("/", 1)[-1] for path in assignment.graded_files.values()]
-    folders = ["`%s`" % path for path in assignment.graded_files.values()]
-    return """Accepted uploads (any one of):
-- the assignment folder `%(a)s` (with `%(p)s/` inside), or a zip of it;
-- the contents of that folder (`%(p)s/`, the notebooks, ...), or a zip of them;
-- just the graded files %(files)s (%(folders)s in the package), loose or in a zip.
-  Every other module of `%(p)s` is the kit's own copy in any case.""" % {
-        "a": assignment.id, "p": assignment.package, "folders": ", ".join(folders),
-        "files": " and ".join("`%s`" % f for f in files)}
-
-
-def _unzip_uploads(upload, staging, notes):
-    """Safely unpack zips found at the top of the upload or one level down: [(folder, zip name)]."""
-    roots = []
-    zips = [p for p in sorted(upload.glob("*.zip")) + sorted(upload.glob("*/*.zip"))
-            if p.is_file() and not p.is_symlink()]
-    for number, archive in enumerate(zips[:MAX_UPLOADED_ZIPS]):
-        target = staging / ("unzipped-%d" % number)
-        target.mkdir()
-        try:
-            if not zipfile.is_zipfile(archive):
-                raise zipfile.BadZipFile("not a zip file")
-            submission._unzip(archive, target, notes)   # the grader's own zip rules
-            roots.append((target, archive.name))
-        except Exception as exc:                      # a damaged zip is a note, never a crash
-            notes.append("`%s` could not be unpacked: %s" % (archive.name, exc))
-    return roots
-
-
-def _where(path, roots):
-    """How the student knows this file: its path in the upload or in their zip."""
-    for root, label in roots:
-        if path.is_relative_to(root):
-            return "`%s` in %s" % (path.relative_to(root).as_posix(), "`%s`" % label if label else "your upload")
-    return "`%s`" % path.name
-
-
-def _loose(roots, name, prefer_parent=None):
-    """The shallowest regular file called name, preferring one whose folder is prefer_parent."""
-    found = []
-    for root, _ in roots:
-        for path in root.rglob(name):
-            relative = path.relative_to(root)
-            if path.is_file() and not path.is_symlink() and not any(
-                    part.startswith((".", "__MACOSX")) for part in relative.parts):
-                found.append((path.parent.name != prefer_parent, len(relative.parts), str(relative), path))
-    return min(found)[3] if found else None
-
-
-def locate_submission(upload, staging, assignment):
-    """What to hand to the grader for this upload: (folder or None, notes for the student).
-
-    The grader itself accepts a folder holding <package>/<first graded file> up
-    to two levels down; anything else that holds the graded files is assembled
-    into staging/assembled/<package> (the rest of the package is the kit's anyway)."""
-    upload, staging = Path(upload), Path(staging)
-    notes = []
-    roots = [(upload, "")] + _unzip_uploads(upload, staging, notes)
-    for root, _ in roots:
-        try:
-            package = submission.find_package(root, assignment.package, submission.marker_file(assignment))
-        except submission.SubmissionError:
-            continue
-        notes.append("graded the package %s" % _where(package, roots))
-        return package.parent, notes
-    package = staging / "assembled" / assignment.package
-    for number, relative in enumerate(assignment.graded_files.values()):
-        parent, _, name = relative.rpartition("/")
-        found = _loose(roots, name, prefer_parent=parent.rsplit("/", 1)[-1] or None)
-        if found is None:
-            if number == 0:
-                return None, notes
-            notes.append("no %s in your upload: the parts that need it cannot pass" % name)
-            continue
-        (package / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(found, package / relative)
-        notes.append("graded %s: %s" % (relative, _where(found, roots)))
-    return package.parent, notes
+def upload_name(upload):
+    """The student's upload as they know it: its file names (Gradescope unpacks a zip it was given)."""
+    try:
+        names = sorted(p.name + ("/" if p.is_dir() else "") for p in Path(upload).iterdir()
+                       if not p.name.startswith("."))
+    except OSError:
+        names = []
+    if not names:
+        return "your upload (empty)"
+    shown = ", ".join("`%s`" % name for name in names[:3])
+    return "your upload: %s%s" % (shown, " and %d more" % (len(names) - 3) if len(names) > 3 else "")
 
 
 def _write(results, results_dir):
@@ -134,19 +64,21 @@ def grade_upload(root, select=None):
     try:
         assignment = load_assignment()
         upload = root / "submission"
-        found, notes = locate_submission(upload, staging, assignment)
-        header = ["- " + note for note in notes]
+        # The grader locates the package itself (submission.locate, as for `grade`);
+        # this look only words the headline when there is nothing to grade.
+        found, notes = submission.locate(upload, staging / "look", assignment)
+        header = []
         if found is None:
             marker = submission.marker_file(assignment).rsplit("/", 1)[-1]
             header = ["**No `%s` was found in your upload, so nothing could be graded.**" % marker, "",
-                      accepted_uploads(assignment), ""] + header
-            found = upload                             # the grader gives every check its 0 and reason
+                      submission.accepted_uploads(assignment), ""] + ["- " + note for note in notes] + [""]
         out = staging / "out"
-        grade_submission(found, out, select=select, assignment=assignment)
+        grade_submission(upload, out, select=select, assignment=assignment)
         results = json.loads((out / "results.json").read_text())
-        results["output"] = "\n".join(header).strip() + "\n\n" + (out / "report.md").read_text()
+        markdown = report.retitle((out / "report.md").read_text(), upload_name(upload))
+        results["output"] = ("\n".join(header) + "\n" + markdown).strip() + "\n"
         results["output_format"] = "md"
-        print("graded %s: %s / %s" % (found, results["score"], results["extra_data"]["max_score"]))
+        print("graded %s: %s / %s" % (upload, results["score"], results["extra_data"]["max_score"]))
     except Exception:
         traceback.print_exc()                           # stdout is hidden: for the instructor
         results = _message_only("The autograder could not grade this submission because of a problem "

@@ -17,65 +17,20 @@ import os
 import sys
 import time
 
-import numpy as np
-from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "source", "rnn_captioning"))
+sys.path.insert(1, REPO)
 
-from captioning.captioning_solver import CaptioningSolver  # noqa: E402
-from captioning.classifiers.rnn import CaptioningRNN  # noqa: E402
-from captioning.coco_utils import decode_captions, load_coco_data  # noqa: E402
-
-SPECIAL = {"<NULL>", "<START>", "<END>"}
-
-
-class TimeIsUp(Exception):
-    """Raised from the solver's progress callback to end training on time."""
+from captioning.coco_utils import load_coco_data  # noqa: E402
+from demo.learning import train_for, val_bleu  # noqa: E402  (one definition, shared with `make demo`)
 
 
 def train(data, seconds, seed):
     """An LSTM trained for at most `seconds` of wall-clock time; returns (model, solver, iterations)."""
-    np.random.seed(seed)
-    model = CaptioningRNN(cell_type="lstm", word_to_idx=data["word_to_idx"],
-                          input_dim=data["train_features"].shape[1],
-                          hidden_dim=256, wordvec_dim=128)
-    solver = CaptioningSolver(model, data, update_rule="adam", num_epochs=20,
-                              batch_size=100, optim_config={"learning_rate": 5e-3},
-                              lr_decay=0.9, verbose=False)
-    deadline = time.monotonic() + seconds
-    done = [0]
-
-    def stop_when_time_is_up(iteration, total, loss):
-        done[0] = iteration
+    def report(iteration, elapsed, loss):
         if iteration % 100 == 0:
-            print("  iteration %d / %d, loss %.3f" % (iteration, total, loss), flush=True)
-        if time.monotonic() >= deadline:
-            raise TimeIsUp
-
-    try:
-        solver.train(progress=stop_when_time_is_up)
-    except TimeIsUp:
-        pass
-    return model, solver, done[0]
-
-
-def words(caption_string):
-    return [w for w in caption_string.split() if w not in SPECIAL]
-
-
-def val_bleu(model, data):
-    """Corpus BLEU-4 of greedy captions of every val image against its references."""
-    references = {}
-    for caption, image in zip(data["val_captions"], data["val_image_idxs"]):
-        references.setdefault(int(image), []).append(
-            words(decode_captions(caption, data["idx_to_word"])))
-    images = sorted(references)
-    sampled = model.sample(data["val_features"][images], max_length=20)
-    hypotheses = [words(s) for s in decode_captions(sampled, data["idx_to_word"])]
-    score = corpus_bleu([references[i] for i in images], hypotheses,
-                        smoothing_function=SmoothingFunction().method1)
-    return score, images, hypotheses, references
+            print("  iteration %d (%.0f s), loss %.3f" % (iteration, elapsed, loss), flush=True)
+    return train_for(data, seconds, seed, progress=report)
 
 
 def main():

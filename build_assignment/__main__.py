@@ -10,9 +10,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import nbformat
 
-from .compare import differences, executed_problems, same_executed_notebook
+from .compare import difference_report, executed_problems, same_executed_notebook
 from .execute import execute_notebook
-from .paths import EMBEDDED_DATA, ROOT, release_dir, solutions_dir
+from .paths import ASSIGNMENT, EMBEDDED_DATA, ROOT, release_dir, solutions_dir
 from .release import build_release
 from .rubric import sync_points
 from .solutions import build_solutions
@@ -80,13 +80,19 @@ def build(out_root, execute=True, jobs=1):
     return timings
 
 
+def report_against(built_root, committed_root=ROOT):
+    """(lines saying what differs and how, number of files that differ) between two roots."""
+    lines = difference_report([
+        ("release/" + ASSIGNMENT, release_dir(built_root), release_dir(committed_root), False),
+        ("solutions/" + ASSIGNMENT, solutions_dir(built_root), solutions_dir(committed_root), True)])
+    return lines, sum(not line.startswith(" ") for line in lines)
+
+
 def check(committed_root=ROOT):
-    """Build into a temporary root and list the differences with the committed copies."""
+    """Build into a temporary root and report the differences with the committed copies."""
     with tempfile.TemporaryDirectory(prefix="captioning-build-") as tmp:
         build(tmp)
-        diff = ["release/" + d for d in differences(release_dir(tmp), release_dir(committed_root), False)]
-        diff += ["solutions/" + d for d in differences(solutions_dir(tmp), solutions_dir(committed_root), True)]
-    return diff
+        return report_against(tmp, committed_root)
 
 
 def main(argv=None):
@@ -100,11 +106,11 @@ def main(argv=None):
                         help="build into a temp dir and compare with the committed release/ and solutions/")
     args = parser.parse_args(argv)
     if args.check:
-        diff = check()
-        for line in diff:
+        lines, count = check()
+        for line in lines:
             print(line)
-        print("build is up to date" if not diff else "%d difference(s): run `make build`" % len(diff))
-        return 1 if diff else 0
+        print("build is up to date" if not count else "%d file(s) differ: run `make build`" % count)
+        return 1 if count else 0
     build(args.out, execute=not args.no_execute, jobs=args.jobs)
     return 0
 

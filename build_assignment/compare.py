@@ -7,14 +7,23 @@ stable: every code cell ran (it has an execution count), no error output, and
 the PASS/FAIL lines of the visible checks are the same. Output numbers can
 differ in the last digits between machines (BLAS, CPU) and PNG bytes between
 matplotlib builds; comparing them exactly would make the drift test flaky.
+
+`difference_report` says how two builds differ, briefly: a unified diff for a
+text file, and for a notebook nbdime's diff cell by cell (for the executed
+notebooks without their outputs, plus the check verdicts that changed).
 """
+import contextlib
+import difflib
 import filecmp
+import io
 import os
 import re
 
 import nbformat
 
 from .paths import is_excluded
+
+MAX_DIFF_LINES = 40      # per file; the rest is counted
 
 VERDICT = re.compile(r"(?:\b(PASS|FAIL)\s*$|=>\s*([A-Z ]+)\s*$)")
 
@@ -82,11 +91,12 @@ def same_executed_notebook(a_path, b_path):
            [check_lines(c) for c in b.cells if c.cell_type == "code"]
 
 
-def differences(built, committed, loose_notebooks):
-    """Relative paths that differ between two generated folders."""
+def compared(built, committed, loose_notebooks):
+    """(what, relative path) for every difference between two generated folders;
+    what is "only in the fresh build", "only in the committed copy" or "differs"."""
     a, b = list_files(built), list_files(committed)
-    diff = ["only in the fresh build: " + p for p in sorted(set(a) - set(b))]
-    diff += ["only in the committed copy: " + p for p in sorted(set(b) - set(a))]
+    found = [("only in the fresh build", p) for p in sorted(set(a) - set(b))]
+    found += [("only in the committed copy", p) for p in sorted(set(b) - set(a))]
     for rel in sorted(set(a) & set(b)):
         pa, pb = os.path.join(built, rel), os.path.join(committed, rel)
         if loose_notebooks and rel.endswith(".ipynb"):
@@ -94,5 +104,87 @@ def differences(built, committed, loose_notebooks):
         else:
             same = filecmp.cmp(pa, pb, shallow=False)
         if not same:
-            diff.append("differs: " + rel)
-    return diff
+            found.append(("differs", rel))
+    return found
+
+
+def differences(built, committed, loose_notebooks):
+    """Relative paths that differ between two generated folders, one line each."""
+    return ["%s: %s" % (what, rel) for what, rel in compared(built, committed, loose_notebooks)]
+
+
+# ---------------------------------------------------------------- how they differ
+def text_diff(committed_path, built_path):
+    """A unified diff, committed copy -> fresh build (or a line for binary files)."""
+    try:
+        with open(committed_path, encoding="utf-8") as f:
+            old = f.read().splitlines()
+        with open(built_path, encoding="utf-8") as f:
+            new = f.read().splitlines()
+    except UnicodeDecodeError:
+        return ["binary files differ (%d bytes committed, %d bytes in the fresh build)"
+                % (os.path.getsize(committed_path), os.path.getsize(built_path))]
+    return list(difflib.unified_diff(old, new, "committed", "fresh build", lineterm="", n=2))
+
+
+@contextlib.contextmanager
+def _diff_targets(outputs):
+    """nbdime's diff targets (a module-wide setting) for the time of the block."""
+    from nbdime.diffing.notebooks import set_notebook_diff_targets
+    set_notebook_diff_targets(outputs=outputs)
+    try:
+        yield
+    finally:
+        set_notebook_diff_targets()
+
+
+def notebook_diff(committed_path, built_path, loose):
+    """nbdime's diff, cell by cell; an executed notebook's outputs are left out
+    (they may differ in the last digits), its check verdicts are compared instead."""
+    import nbdime
+    from nbdime.prettyprint import PrettyPrintConfig, pretty_print_notebook_diff
+
+    old, new = nbformat.read(committed_path, as_version=4), nbformat.read(built_path, as_version=4)
+    with _diff_targets(outputs=not loose):
+        diff = nbdime.diff_notebooks(old, new)
+    out = io.StringIO()
+    if diff:
+        config = PrettyPrintConfig(out=out, use_color=False, use_git=False, use_diff=False)
+        pretty_print_notebook_diff("committed", "fresh build", old, diff, config)
+    lines = [line for line in out.getvalue().splitlines()
+             if not line.startswith(("nbdiff ", "--- committed", "+++ fresh build"))]
+    if loose:
+        for i, cell in enumerate(new.cells):
+            before = old.cells[i] if i < len(old.cells) else None
+            if cell.cell_type == "code" and before is not None and check_lines(before) != check_lines(cell):
+                lines.append("## cell %d (%s): check verdicts %s -> %s"
+                             % (i, cell.get("id"), check_lines(before), check_lines(cell)))
+        lines += ["## fresh build: " + problem for problem in executed_problems(new)]
+    return lines or ["(no difference nbdime shows: compare the files' bytes)"]
+
+
+def describe(built, committed, rel, loose_notebooks, limit=MAX_DIFF_LINES):
+    """A short diff of one file that differs: at most `limit` lines."""
+    committed_path, built_path = os.path.join(committed, rel), os.path.join(built, rel)
+    if rel.endswith(".ipynb"):
+        lines = notebook_diff(committed_path, built_path, loose_notebooks)
+    else:
+        lines = text_diff(committed_path, built_path)
+    if len(lines) > limit:
+        lines = lines[:limit] + ["... %d more lines" % (len(lines) - limit)]
+    return lines
+
+
+def difference_report(folders):
+    """Lines saying what differs and how. folders: [(label, fresh build folder,
+    committed folder, loose notebooks)], e.g. ("release/rnn_captioning", ...)."""
+    lines = []
+    for label, built, committed, loose in folders:
+        for what, rel in compared(built, committed, loose):
+            path = "%s/%s" % (label, rel)
+            if what != "differs":
+                lines.append("%s: %s" % (path, what))
+                continue
+            lines.append("%s differs%s:" % (path, " (cell by cell)" if rel.endswith(".ipynb") else ""))
+            lines += ["    " + line for line in describe(built, committed, rel, loose)]
+    return lines

@@ -25,8 +25,8 @@ def rename_in_text(text, old, new):
 
 
 def rename_package(folder, old, new):
-    """Rename folder/old to folder/new and rewrite the references in folder's .py
-    and .ipynb files. Running it again changes nothing."""
+    """Rename folder/old to folder/new and rewrite the references in folder's .py,
+    .md and .ipynb files. Running it again changes nothing."""
     if old == new:
         return
     if os.path.isdir(os.path.join(folder, old)):
@@ -34,7 +34,7 @@ def rename_package(folder, old, new):
     for dirpath, _, filenames in os.walk(folder):
         for name in filenames:
             path = os.path.join(dirpath, name)
-            if name.endswith(".py"):
+            if name.endswith((".py", ".md")):
                 with open(path, encoding="utf-8") as f:
                     text = f.read()
                 renamed = rename_in_text(text, old, new)

@@ -1,14 +1,18 @@
 """`python -m nbgrader_bridge import-grades RESULTS --assignment rnn_captioning
-[--student ID] [--db sqlite:///gradebook.db] [--create-students]`
+[--student ID] [--db URL] [--create-students]` (also `captioning-nbgrader ...`)
 
 RESULTS is the grader's output folder for one student (RESULTS/results.json,
 from `python -m autograder grade`) or a batch folder (one sub-folder per
 student, from `python -m autograder grade-batch`). Exit status: 0 when every
 student was imported, 1 when any was not (each is reported; the others are
-imported all the same), 2 when nothing could be imported.
+imported all the same), 2 when nothing could be imported. The default
+database is the course's, <course root>/gradebook.db, as for nbgrader itself,
+from whatever folder the command runs.
 """
 import argparse
 import sys
+
+from autograder.paths import KIT_ROOT
 
 from .import_grades import ImportProblem, import_grades, summary_line
 
@@ -21,7 +25,8 @@ def main(argv=None):
     command.add_argument("--assignment", required=True)
     command.add_argument("--student", help="the student id (default: the grade folder's name; "
                                            "in a batch folder: import only this student)")
-    command.add_argument("--db", default="sqlite:///gradebook.db", help="nbgrader's database URL")
+    command.add_argument("--db", default="sqlite:///%s" % (KIT_ROOT / "gradebook.db"),
+                         help="nbgrader's database URL (default: the course's, %(default)s)")
     command.add_argument("--create-students", action="store_true",
                          help="add students missing from the gradebook instead of reporting them")
     args = parser.parse_args(argv)

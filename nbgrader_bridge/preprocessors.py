@@ -8,9 +8,13 @@
   quote the hidden source and the grader's own files), keeping only
   "ErrorName: message".
 - `RestoreMissingCells`: nbgrader's OverwriteCells with a working
-  add_missing_cells (see its docstring).
+  add_missing_cells, and without a warning for every test cell whose hidden
+  tests it puts back (see its docstring).
 """
+import nbformat
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
+from traitlets import List
 
 
 def remove_hidden_tests(cell):
@@ -23,6 +27,14 @@ def remove_hidden_tests(cell):
 
 class RedactHiddenTests(NbGraderPreprocessor):
     """Remove hidden tests, and what quotes them, from notebooks shown to students."""
+
+    # nbconvert's HTML exporter configures display_data_priority for every
+    # NbConvertBase; nbgrader's base preprocessor redeclares the trait without
+    # config=True, so traitlets warned "Config option `display_data_priority`
+    # not recognized by `RedactHiddenTests`" on every generate_feedback.
+    # Declared configurable, as nbgrader's own GetGrades does.
+    display_data_priority = List(['text/html', 'application/pdf', 'text/latex', 'image/svg+xml', 'image/png',
+                                  'image/jpeg', 'text/plain'], config=True)
 
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type != "code":
@@ -54,7 +66,8 @@ class RedactHiddenTests(NbGraderPreprocessor):
 
 
 class RestoreMissingCells(OverwriteCells):
-    """OverwriteCells whose add_missing_cells works with locked cells in between.
+    """OverwriteCells whose add_missing_cells works with locked cells in between,
+    and that warns only about locked cells a student really changed.
 
     nbgrader 0.9.6 puts a deleted grade cell back after the source cell just
     before it, and crashes (KeyError, the whole submission fails) unless that
@@ -62,7 +75,36 @@ class RestoreMissingCells(OverwriteCells):
     instruction cells before their test cells, so this version puts the cell
     back after the nearest earlier source cell still present in the submission
     (any cell with nbgrader metadata), or first if there is none.
+
+    Checksums: the gradebook holds each test cell with its hidden tests, the
+    release without them, so OverwriteCells logged "Attribute 'checksum' for
+    cell ... has changed!" for every automatic part of every untouched
+    notebook (16 per student) while putting the hidden tests back, as it
+    should. A cell that is exactly the released version is restored quietly;
+    any other change to a locked cell is still logged.
     """
+
+    def released_version(self, grade_id):
+        """The source of a cell as generate_assignment released it (hidden tests removed), or None."""
+        try:
+            source_cell = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+        except MissingEntry:
+            return None
+        cell = nbformat.from_dict({"cell_type": source_cell.cell_type, "source": source_cell.source,
+                                   "metadata": {}})
+        remove_hidden_tests(cell)
+        return cell.source
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        self._as_released = grade_id is not None and cell.source == self.released_version(grade_id)
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def report_change(self, name, attr, old, new):
+        if attr == "checksum" and getattr(self, "_as_released", False):
+            self.log.debug("Cell %s is as released: its hidden tests are put back", name)
+            return
+        super().report_change(name, attr, old, new)
 
     def add_missing_grade_cells(self, nb, resources):
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)

@@ -384,7 +384,8 @@ def test_hostile_zip_entries_are_refused_with_a_note(correct_submission, tmp_pat
         link = zipfile.ZipInfo("rnn_captioning/captioning/link.py")
         link.external_attr = (stat.S_IFLNK | 0o777) << 16
         zf.writestr(link, str(SOURCE / "captioning" / "rnn_layers.py"))
-        zf.writestr("rnn_captioning/bomb.bin", b"\0" * (300 << 20))   # ~300 KB compressed
+        # ~300 KB compressed; a Python file, so the grader would read it (other files are never read)
+        zf.writestr("rnn_captioning/captioning/bomb.py", b"\0" * (300 << 20))
     results = grade_hostile(archive, tmp_path, "rnn_step_forward", 60)
     assert all(t["status"] == "passed" for t in results["tests"])
     for expected in ("outside the submission", "symbolic links", "too large"):

@@ -3,6 +3,7 @@ stands in for /autograder (GRADESCOPE_ROOT), run its setup.sh offline (the
 apt/pip step is skipped by GRADESCOPE_PYTHON, which reuses this interpreter),
 then run_autograder on real uploads, as Gradescope would, one after another."""
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -188,3 +189,77 @@ def test_a_fault_of_the_grader_still_leaves_results(tmp_path, monkeypatch):
     written = json.loads((tmp_path / "results" / "results.json").read_text())
     assert written == results and written["score"] == 0 and written["tests"] == []
     assert "Tell your instructor" in written["output"] and written["stdout_visibility"] == "hidden"
+
+
+# ------------------------------------------ the same uploads as `grade` (issue 11, points 1, 5, 7)
+def _whole_folder_zip(upload):
+    from test_submissions import whole_folder_zip
+    whole_folder_zip(upload / "rnn_captioning.zip")
+
+
+def _whole_folder_unpacked(upload):
+    from test_submissions import whole_folder_zip
+    with zipfile.ZipFile(whole_folder_zip(upload.parent / "unpacked.zip")) as archive:
+        archive.extractall(upload)
+
+
+def _two_files_zipped_in_a_folder(upload):
+    (upload / "work").mkdir()
+    with zipfile.ZipFile(upload / "work" / "mine.zip", "w") as archive:
+        archive.write(SOLUTIONS / "captioning" / "rnn_layers.py", "deep/er/rnn_layers.py")
+        archive.write(SOLUTIONS / "captioning" / "classifiers" / "rnn.py", "deep/er/classifiers/rnn.py")
+
+
+UPLOADS = {"folder": lambda up: shutil.copytree(SOLUTIONS, up / "rnn_captioning"),
+           "contents": lambda up: shutil.copytree(SOLUTIONS, up, dirs_exist_ok=True),
+           "two loose files": _two_files,
+           "two files zipped in a folder": _two_files_zipped_in_a_folder,
+           "whole folder zipped, with datasets/": _whole_folder_zip,
+           "whole folder unpacked, with datasets/": _whole_folder_unpacked}
+
+
+@pytest.mark.parametrize("shape", sorted(UPLOADS))
+def test_grade_and_gradescope_accept_the_same_uploads(gradescope_root, tmp_path, shape):
+    from helpers import run_grader
+    results = run_autograder(gradescope_root, UPLOADS[shape], "-k", "rnn_step_forward")
+    local = tmp_path / "upload"
+    local.mkdir()
+    UPLOADS[shape](local)
+    proc, graded = run_grader(local, tmp_path / "out", "-k", "rnn_step_forward")
+    assert proc.returncode == 0, proc.stderr
+    expected = PARTS["rnn_step_forward"].points
+    assert results["score"] == pytest.approx(expected), results["output"]
+    assert graded["score"] == pytest.approx(expected), graded["output"]
+    assert [t["status"] for t in results["tests"]] == [t["status"] for t in graded["tests"]]
+
+
+def test_report_title_names_the_upload_not_a_temporary_path(gradescope_root):
+    results = run_autograder(gradescope_root, _whole_folder_zip, "-k", "rnn_step_forward")
+    title = results["output"].splitlines()[0]
+    assert title == "# Grade report: your upload: `rnn_captioning.zip`", title
+    assert "/tmp/" not in results["output"] and "gradescope-" not in results["output"]
+
+
+# ------------------------------------------ points on Gradescope (issue 11, point 13)
+def _readme_outline():
+    """{item: points} from the README's Gradescope outline table."""
+    section = (ROOT / "README.md").read_text().split("## Gradescope", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\s*\| ([^|]+?) \| (\d+) \|", section, re.M)
+    return {item: int(points) for item, points in rows}
+
+
+def test_readme_outline_matches_the_rubric_and_the_bundle(gradescope_root):
+    outline = _readme_outline()
+    manual = {p.title: p.points for p in PARTS.values() if p.kind == "manual"}
+    assert outline.pop("Autograder") == AUTO_POINTS
+    assert outline.pop("total") == AUTO_POINTS + sum(manual.values())
+    assert outline == manual
+    # what the bundle reports: every check's points add up to the autograder item
+    results = run_autograder(gradescope_root, lambda up: shutil.copytree(RELEASE, up / "rnn_captioning"))
+    assert _total(results) == (0, AUTO_POINTS)
+    for title, points in manual.items():
+        assert "%s (%g points)" % (title, points) in results["output"]
+    # and what students read in their README
+    student = (RELEASE / "README.md").read_text()
+    assert "%g points" % AUTO_POINTS in student
+    assert "%g points each" % next(iter(set(manual.values()))) in student and len(set(manual.values())) == 1

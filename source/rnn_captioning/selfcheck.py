@@ -3,16 +3,23 @@
     python selfcheck.py              # the quick checks, a few seconds
     python selfcheck.py --overfit    # also the two overfitting runs (about a minute)
     python selfcheck.py rnn_forward lstm_loss    # only some parts
+    python selfcheck.py --zip        # the checks, then the zip to submit
 
 It runs the same visible checks as the notebooks (captioning/public_checks.py)
 against your own package and prints one row per part of rubric.json with its
 points. The autograder uses other, hidden inputs as well, so passing here is
 necessary, not sufficient. Exit status 0 means every part that ran passed.
+
+--zip then writes rnn_captioning_submission.zip in this folder: exactly the
+files to submit, the ones you edit (captioning/rnn_layers.py and
+captioning/classifiers/rnn.py) and the two notebooks (your answers to the
+inline questions). Save the notebooks first. README.md says where to upload it.
 """
 import argparse
 import json
 import sys
 import traceback
+import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -23,9 +30,32 @@ from captioning.public_checks import (  # noqa: E402
     CheckOutcome, overfit_measurement, run_check, train_overfit_model)
 
 
-def load_rubric():
+def load_settings():
     with open(HERE / "rubric.json") as f:
-        return json.load(f)["parts"]
+        return json.load(f)
+
+
+def load_rubric():
+    return load_settings()["parts"]
+
+
+def submission_files(settings):
+    """The files to submit, relative to this folder: the graded files, then the notebooks."""
+    graded = ["%s/%s" % (settings["package"], path) for path in settings["graded_files"]]
+    notebooks = list(dict.fromkeys(part["notebook"] + ".ipynb" for part in settings["parts"]))
+    return graded, notebooks
+
+
+def write_submission_zip(settings, folder=HERE):
+    """Write <assignment>_submission.zip in folder; returns (its path, the files in it, problems)."""
+    graded, notebooks = submission_files(settings)
+    missing = [name for name in graded + notebooks if not (folder / name).is_file()]
+    path = folder / ("%s_submission.zip" % settings["assignment"])
+    written = [name for name in graded + notebooks if name not in missing]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in written:
+            archive.write(folder / name, name)
+    return path, written, missing
 
 
 def run_overfit(cell_type):
@@ -76,6 +106,8 @@ def main(argv=None):
     parser.add_argument("parts", nargs="*", help="part ids to check (default: all)")
     parser.add_argument("--overfit", action="store_true", help="also run the overfitting checks")
     parser.add_argument("--json", action="store_true", help="print {part id: status} as JSON instead of the table")
+    parser.add_argument("--zip", action="store_true",
+                        help="then write <assignment>_submission.zip: exactly the files to submit")
     args = parser.parse_args(argv)
 
     rubric = load_rubric()
@@ -104,6 +136,20 @@ def main(argv=None):
               else "All %d parts checked pass. The autograder also uses hidden inputs." % len(ran))
     else:
         print(json.dumps(statuses))
+    if args.zip:
+        path, written, missing = write_submission_zip(load_settings())
+        graded = submission_files(load_settings())[0]
+        if any(name in missing for name in graded):
+            print("\nNot written: %s missing. Run this in the assignment folder." % ", ".join(missing),
+                  file=sys.stderr)
+            path.unlink()
+            return 2
+        print("\nWrote %s with %s." % (path.name, ", ".join(written)), file=sys.stderr if args.json else sys.stdout)
+        if missing:
+            print("Missing (the zip is still gradable): %s" % ", ".join(missing),
+                  file=sys.stderr if args.json else sys.stdout)
+        print("Save your notebooks before you run this. Upload this zip as README.md says (How to submit).",
+              file=sys.stderr if args.json else sys.stdout)
     return 1 if failed else 0
 
 
