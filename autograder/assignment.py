@@ -105,6 +105,11 @@ class Assignment:
         from .reference import Reference
         return Reference.for_assignment(self)
 
+    @property
+    def probe_modules(self):
+        """graded file key -> its dotted module inside the package (imported alone to probe it)."""
+        return {key: path[:-len(".py")].replace("/", ".") for key, path in self.graded_files.items()}
+
     def grading_module(self, name):
         """A module of grading/, e.g. grading_module("mutants")."""
         return importlib.import_module("%s.%s" % (self.grading.__name__, name))
@@ -158,7 +163,7 @@ def load(folder=None):
     assignment = Assignment(
         id=settings["assignment"], folder=folder,
         package=settings.get("package", grading.SOURCE_PACKAGE),
-        source_package=grading.SOURCE_PACKAGE, graded_files=dict(grading.GRADED_FILES),
+        source_package=grading.SOURCE_PACKAGE, graded_files=dict(settings["graded_files"]),
         policy=Policy(**settings.get("policy", {})), parts=read_parts(settings),
         grading=grading, settings=settings)
     declared = grading.declare(assignment)

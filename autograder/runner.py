@@ -72,7 +72,7 @@ def probe_imports(assignment, proxy):
     hang or crash costs one budget instead of one per check, and a broken file
     costs only the checks that need it. Returns {graded file key: failure text}."""
     failures = {}
-    for key, dotted in assignment.grading.PROBE_IMPORTS.items():
+    for key, dotted in assignment.probe_modules.items():
         path = assignment.graded_files[key]
         proxy.title = "import %s" % path
         try:

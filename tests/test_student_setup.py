@@ -126,7 +126,7 @@ def test_progress_bar_follows_the_generator_to_the_end(tmp_path):
 # ------------------------------------------------------------ selfcheck --zip
 def test_rubric_names_the_graded_files_the_grader_grades():
     settings = json.loads((RELEASE / "rubric.json").read_text())
-    assert settings["graded_files"] == list(TASK.graded_files.values())
+    assert settings["graded_files"] == TASK.graded_files
 
 
 def student_copy(folder, tmp_path):

@@ -41,7 +41,7 @@ def load_rubric():
 
 def submission_files(settings):
     """The files to submit, relative to this folder: the graded files, then the notebooks."""
-    graded = ["%s/%s" % (settings["package"], path) for path in settings["graded_files"]]
+    graded = ["%s/%s" % (settings["package"], path) for path in settings["graded_files"].values()]
     notebooks = list(dict.fromkeys(part["notebook"] + ".ipynb" for part in settings["parts"]))
     return graded, notebooks
 

@@ -2,7 +2,7 @@
 
 Never copied to release/ or solutions/. The engine (autograder/) loads this
 package through autograder.assignment.load(); rubric.json beside it holds the
-points, the package name and the policy.
+points, the package name, the files students write and the policy.
 
 - parts.py: the registry, every automatic part's checks
 - layer_checks.py, model_checks.py, overfit_check.py: the checks
@@ -15,10 +15,6 @@ from pathlib import Path
 
 # The reference package's folder in source/<id>/ (release/ and solutions/ use rubric.json's "package").
 SOURCE_PACKAGE = "captioning"
-# The files students write: key -> path inside the package.
-GRADED_FILES = {"layers": "rnn_layers.py", "model": "classifiers/rnn.py"}
-# One probe run per graded file imports it alone (graded file key -> dotted module).
-PROBE_IMPORTS = {"layers": "rnn_layers", "model": "classifiers.rnn"}
 # Runs inside the sandbox as assignment_ops.py (nothing secret in it).
 CHILD_OPS = Path(__file__).with_name("child_ops.py")
 # The dataset the overfit checks read (datasets/<DATA_NAME>), and its files the grader needs.
