@@ -44,7 +44,8 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 from autograder.assignment import load as load_assignment  # noqa: E402
 from build_assignment.nbgrader_hooks import install_release_stubs, package_rename_hook  # noqa: E402
-from nbgrader_bridge.preprocessors import RedactHiddenTests, RestoreMissingCells  # noqa: E402
+from nbgrader_bridge.preprocessors import RedactHiddenTests, RenamePackage, RestoreMissingCells  # noqa: E402
+from nbgrader.converters import GenerateAssignment  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, OverwriteKernelspec)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
@@ -64,6 +65,10 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # --- .py solutions never reach release/ (nbgrader #1237) --------------------
 install_release_stubs()
 # The course's name for the student package (rubric.json "package") in release/.
+# Notebooks are renamed before nbgrader records their cells (the gradebook's
+# copies go back into every submission at autograde); the hook renames the
+# package folder and the other files after.
+c.GenerateAssignment.preprocessors = [RenamePackage] + GenerateAssignment.class_traits()["preprocessors"].default()
 c.GenerateAssignment.post_convert_hook = package_rename_hook(os.path.join(COURSE_ROOT, "release"))
 
 

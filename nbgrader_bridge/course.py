@@ -5,6 +5,7 @@ build hooks and preprocessors it imports, source/, and the engine and
 in-kernel checks the hidden test cells import) and a link to the embedded dataset, so tests and benchmarks never
 write into the repo's own release/, submitted/ or gradebook.db.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -36,6 +37,12 @@ class Course:
     def gradebook_url(self):
         return "sqlite:///" + str(self.root / "gradebook.db")
 
+    @property
+    def package(self):
+        """The student package's name in this course (its rubric.json "package")."""
+        rubric = json.loads((self.root / "source" / ASSIGNMENT / "rubric.json").read_text())
+        return rubric["package"]
+
     def folder(self, step, student=None):
         """{course}/{step}/[{student}/]{assignment}, nbgrader's layout."""
         parts = [step] + ([student] if student else []) + [ASSIGNMENT]
@@ -62,10 +69,10 @@ class Course:
         return dest
 
     def submit_with_package(self, student, package_dir):
-        """The release notebooks with another `captioning` package (e.g. the solutions')."""
+        """The release notebooks with another student package (e.g. the solutions')."""
         dest = self.submit(student)
-        shutil.rmtree(dest / "captioning")
-        shutil.copytree(Path(package_dir), dest / "captioning", ignore=IGNORED)
+        shutil.rmtree(dest / self.package)
+        shutil.copytree(Path(package_dir), dest / self.package, ignore=IGNORED)
         return dest
 
 

@@ -7,6 +7,11 @@
   output line that repeats a hidden line, and every traceback (tracebacks
   quote the hidden source and the grader's own files), keeping only
   "ErrorName: message".
+- `RenamePackage`: a GenerateAssignment preprocessor, first in the list: the
+  course's package name (rubric.json "package") in every cell before nbgrader
+  records the locked and test cells in the gradebook. autograde puts those
+  recorded cells back into each submission, so they must import the package
+  the students have, not the source's folder name.
 - `RestoreMissingCells`: nbgrader's OverwriteCells with a working
   add_missing_cells, and without a warning for every test cell whose hidden
   tests it puts back (see its docstring).
@@ -15,6 +20,19 @@ import nbformat
 from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 from traitlets import List
+
+
+class RenamePackage(NbGraderPreprocessor):
+    """References to the source's package renamed to the course's package name."""
+
+    def preprocess(self, nb, resources):
+        from build_assignment.package_name import rename_in_text
+        from build_assignment.paths import package_names
+        old, new = package_names()
+        if old != new:
+            for cell in nb.cells:
+                cell.source = rename_in_text(cell.source, old, new)
+        return nb, resources
 
 
 def remove_hidden_tests(cell):

@@ -79,3 +79,29 @@ def test_grader_gives_the_solutions_everything_and_the_release_nothing(cs231n_co
     assert solutions["score"] == TASK.max_score(), [t["name"] for t in solutions["tests"] if t["status"] != "passed"]
     release = grade(course, env, course / "release" / TASK.id, tmp_path / "release")
     assert release["score"] == 0
+
+
+@pytest.mark.slow
+def test_nbgrader_autogrades_a_cs231n_course(cs231n_course):
+    """nbgrader puts its recorded copies of the locked and test cells back into
+    every submission: they must import cs231n too, or correct work scores 0."""
+    from nbgrader.api import Gradebook
+    from nbgrader_bridge.course import Course
+    course_root, env = cs231n_course
+    course = Course(course_root)
+    course.env = dict(env, PATH=course.env["PATH"])
+    course.generate_assignment()
+    with Gradebook(course.gradebook_url) as gb:
+        recorded = [cell.source for notebook in gb.find_assignment(TASK.id).notebooks
+                    for cell in notebook.source_cells]
+    assert any("from cs231n." in source for source in recorded)
+    assert not any("from captioning." in source or "import captioning" in source for source in recorded)
+    course.submit_with_package("good", course_root / "solutions" / TASK.id / "cs231n")
+    course.nbgrader("autograde", TASK.id, "--create", "--force")
+    with Gradebook(course.gradebook_url) as gb:
+        automatic = {part.id for part in TASK.auto_parts}
+        grades = [grade for notebook in gb.find_submission(TASK.id, "good").notebooks
+                  for grade in notebook.grades if grade.name in automatic]
+        scored = {grade.name: grade.auto_score for grade in grades}
+        wanted = {grade.name: grade.max_score for grade in grades}
+    assert scored == wanted and sum(wanted.values()) == TASK.max_score()
