@@ -4,8 +4,9 @@
 
 Reads $GRADESCOPE_ROOT/submission (default /autograder), writes
 $GRADESCOPE_ROOT/results/results.json, always: whatever the upload holds, and
-even if the container is stopped midway (a "did not finish" file is written
-first).
+even if the container is stopped midway. A "did not finish" file is written
+first and rewritten after every check with the checks finished so far, so a
+container stopped by Gradescope's time or memory limit keeps them.
 """
 import argparse
 import json
@@ -13,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -51,6 +53,22 @@ def _message_only(text):
     return {"score": 0, "output": text, "output_format": "md", "tests": []}
 
 
+STOPPED = "Grading did not finish: the autograder was stopped (time or memory limit). Tell your instructor."
+
+
+def partial_results_writer(results_dir, upload):
+    """on_row for grade_submission: results.json with the checks finished so far, headed by STOPPED."""
+    started = time.monotonic()
+
+    def on_row(scored, summaries):
+        grade = report.Grade(upload_name(upload), "", scored, summaries, time.monotonic() - started)
+        results = report.results_json(grade)
+        results["output"] = ("%s\n\nThe %d checks below finished before it was stopped and count; the "
+                             "others are missing." % (STOPPED, len(scored)))
+        _write(results, results_dir)
+    return on_row
+
+
 def grade_upload(root, select=None):
     """Grade ROOT/submission into ROOT/results/results.json; always leaves a results.json."""
     root = Path(root)
@@ -58,8 +76,7 @@ def grade_upload(root, select=None):
     results_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(results_dir, 0o755)                        # the sandbox uid can read, never write
     # If the container is stopped (time or memory limit), this one stays.
-    _write(_message_only("Grading did not finish: the autograder was stopped (time or memory limit). "
-                         "Tell your instructor."), results_dir)
+    _write(_message_only(STOPPED), results_dir)
     staging = Path(tempfile.mkdtemp(prefix="gradescope-"))
     try:
         assignment = load_assignment()
@@ -73,7 +90,8 @@ def grade_upload(root, select=None):
             header = ["**No `%s` was found in your upload, so nothing could be graded.**" % marker, "",
                       submission.accepted_uploads(assignment), ""] + ["- " + note for note in notes] + [""]
         out = staging / "out"
-        grade_submission(upload, out, select=select, assignment=assignment)
+        grade_submission(upload, out, select=select, assignment=assignment,
+                         on_row=partial_results_writer(results_dir, upload))
         results = json.loads((out / "results.json").read_text())
         markdown = report.retitle((out / "report.md").read_text(), upload_name(upload))
         results["output"] = ("\n".join(header) + "\n" + markdown).strip() + "\n"

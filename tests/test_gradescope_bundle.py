@@ -6,8 +6,10 @@ import json
 import re
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 
 from autograder import paths
 from autograder.gradescope_bundle import GRADING_DEPENDENCIES
-from helpers import AUTO_POINTS, PARTS, RELEASE, ROOT, SOLUTIONS
+from helpers import AUTO_POINTS, PARTS, RELEASE, ROOT, SOLUTIONS, TASK
 
 
 @pytest.fixture(scope="module")
@@ -263,3 +265,31 @@ def test_readme_outline_matches_the_rubric_and_the_bundle(gradescope_root):
     student = (RELEASE / "README.md").read_text()
     assert "%g points" % AUTO_POINTS in student
     assert "%g points each" % next(iter(set(manual.values()))) in student and len(set(manual.values())) == 1
+
+
+def test_a_stopped_container_keeps_the_checks_that_finished(gradescope_root):
+    """Gradescope stops a container at its time or memory limit: the checks
+    graded before that stay in results.json, with a headline that says so."""
+    upload, results = gradescope_root / "submission", gradescope_root / "results"
+    for folder in (upload, results):
+        shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(SOLUTIONS, upload / "rnn_captioning")
+    proc = subprocess.Popen([str(gradescope_root / "run_autograder")], cwd=gradescope_root,
+                            env=_environment(gradescope_root), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline, seen = time.monotonic() + 300, {}
+    try:
+        while time.monotonic() < deadline and len(seen.get("tests", [])) < 5:
+            time.sleep(0.2)
+            try:
+                seen = json.loads((results / "results.json").read_text())
+            except (OSError, ValueError):
+                continue
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)      # as the container's end: nothing runs after it
+        proc.wait()
+    stopped = json.loads((results / "results.json").read_text())
+    assert 5 <= len(stopped["tests"]) < len(list(TASK.checks())), len(stopped["tests"])
+    assert stopped["output"].startswith("Grading did not finish")
+    assert all(t["status"] == "passed" for t in stopped["tests"])
+    assert 0 < stopped["score"] == pytest.approx(sum(t["score"] for t in stopped["tests"]), abs=1e-3)
