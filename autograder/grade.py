@@ -57,8 +57,10 @@ def lanes_for_this_machine():
 
 
 def budget_seconds(task):
-    """The wall-clock budget of one grading: no call starts after it (AUTOGRADER_BUDGET_SECONDS overrides)."""
-    return float(os.environ.get("AUTOGRADER_BUDGET_SECONDS", getattr(task.grading, "BUDGET_SECONDS", 120)))
+    """The wall-clock budget of one grading: no call starts after it. rubric.json's
+    "time_budget_seconds" (shown to students by the self-check), else 120 s;
+    AUTOGRADER_BUDGET_SECONDS overrides both."""
+    return float(os.environ.get("AUTOGRADER_BUDGET_SECONDS", task.settings.get("time_budget_seconds", 120)))
 
 
 def grade_submission(submission_path, out_dir, isolation=None, select=None, assignment=None, lanes=None,

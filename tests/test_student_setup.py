@@ -180,3 +180,17 @@ def test_selfcheck_zip_refuses_without_the_graded_files(tmp_path):
     proc = run_selfcheck(folder, "--zip", "lstm_sample")
     assert proc.returncode == 2 and "Not written" in proc.stderr
     assert not (folder / ("%s_submission.zip" % TASK.id)).exists()
+
+
+def test_release_readme_states_the_grading_rules_with_their_defined_figures():
+    """The figures a student reads in "How your code is graded" are the ones the grader uses."""
+    text = (RELEASE / "README.md").read_text()
+    rules = text[text.index("## How your code is graded"):text.index("## How to submit")]
+    settings = json.loads((RELEASE / "rubric.json").read_text())
+    assert "%d seconds in all" % settings["time_budget_seconds"] in rules
+    thresholds = TASK.reference().module("check_data").OVERFIT_SETTINGS
+    assert "below %g (RNN) and %g (LSTM)" % (thresholds["rnn"]["threshold"], thresholds["lstm"]["threshold"]) in rules
+    automatic = sum(p.points for p in TASK.parts.values() if p.kind == "auto")
+    manual = sum(p.points for p in TASK.parts.values() if p.kind == "manual")
+    assert "(%g by the autograder, %g for the" % (automatic, manual) in rules
+    assert '"preserve_dtype"' in rules and "time_budget_seconds" in rules
