@@ -70,11 +70,19 @@ def markdown(table, seeds):
         elif entry["metric"] == "rows that differ":
             margin = "exact match"
         else:
-            margin = ("%.0ex" % (tolerance / worst)) if worst else "error 0"
+            margin = _times(tolerance / worst) if worst else "error 0"
         lines.append("| %s | %s | %s | %.2g | %s | %d / %d |" % (
             name, entry["metric"], "%.0e" % tolerance if tolerance else "0", worst, margin,
             entry["failures"], entry["runs"]))
+    measured = [(entry["tolerance"] / entry["worst"], name) for name, entry in table.items()
+                if entry["worst"] and entry["metric"] not in ("training loss", "rows that differ")]
+    if measured:
+        lines += ["", "Smallest margin of an error check: %s (%s)." % (_times(min(measured)[0]), min(measured)[1])]
     return "\n".join(lines) + "\n"
+
+
+def _times(ratio):
+    return ("%.1fx" % ratio) if ratio < 100 else ("%.2gx" % ratio)
 
 
 def main(argv=None):
