@@ -28,6 +28,7 @@ from . import versions
 from .grade import EXIT_GRADED, EXIT_UNREADABLE, grade_in_subprocess, load_assignment
 
 GRADED, UNREADABLE, GRADER_ERROR = "graded", "unreadable", "grader error"
+NOT_GRADED = "not graded"            # in flight when the cluster went away (no status.json)
 FINAL = (GRADED, UNREADABLE)          # statuses a re-run keeps; a grader error is tried again
 STATUS_FILE = "status.json"
 REPORT_FILES = ("results.json", "report.md", "report.html")
@@ -220,13 +221,15 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
             statuses[name] = read_status(out / name)
         else:
             todo[name] = (path, key)
-    interrupted = ""
+    interrupted, client = "", None
+    if scheduler and todo:
+        from .cluster import ClusterGone, connect, grade_on_cluster
+        client = connect(scheduler)
     bar = _progress(len(todo), progress)
     try:
-        if scheduler:
-            from .cluster import ClusterGone, grade_on_cluster
+        if client is not None:
             try:
-                grade_on_cluster(scheduler, todo, out, jobs, select, isolation, kit,
+                grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
                                  lambda name, outcome, where, counts: _record(
                                      out, name, todo[name][1], outcome, where, counts, bar))
             except ClusterGone as exc:
@@ -239,7 +242,7 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
     for name in submissions:
         status = read_status(out / name)
         if status is None:                      # in flight when the cluster went away
-            status = Status(GRADER_ERROR, "not graded: %s" % (interrupted or "the run stopped"))
+            status = Status(NOT_GRADED, interrupted or "the run stopped")
         statuses[name] = status
         if status.graded:
             results[name] = json.loads((out / name / "results.json").read_text())

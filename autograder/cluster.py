@@ -16,6 +16,7 @@ A worker whose kit differs from the client's (another version of the grading
 code, reference or rubric) refuses the task: grades from two kits never mix.
 """
 import io
+import logging
 import os
 import signal
 import socket
@@ -29,7 +30,8 @@ from pathlib import Path
 SEND_SUFFIXES = {".py", ".ipynb", ".zip"}
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", ".git", "__MACOSX"}
 MAX_PAYLOAD_BYTES = 200 << 20
-CONNECT_TIMEOUT = 20            # seconds to reach the scheduler at the start
+CONNECT_TIMEOUT = 10            # seconds to reach the scheduler at the start
+WORKER_TIMEOUT = 60            # seconds to wait for a first worker
 LOST_TIMEOUT = 30               # seconds without a scheduler before the run stops
 REPORT_FILES = ("results.json", "report.md", "report.html")
 POLL_SECONDS = 0.2
@@ -120,17 +122,28 @@ def _write_reports(out_dir, files):
             (out_dir / name).write_bytes(files[name])
 
 
-def _connect(scheduler):
+def connect(scheduler):
+    """A Client of the scheduler with at least one worker, or BatchCannotRun (one line)."""
     from .batch import BatchCannotRun
     try:
         from distributed import Client
+        # distributed logs every failed reconnection with a traceback; the run says it in one line.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
     except ImportError:
         raise BatchCannotRun("--scheduler needs Dask distributed on this machine: "
                              "pip install 'dask[distributed]'") from None
     try:
-        return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
-        raise BatchCannotRun("cannot reach the Dask scheduler at %s (%s)" % (scheduler, exc or type(exc).__name__))
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise BatchCannotRun("cannot reach the Dask scheduler at %s (%s)"
+                             % (scheduler, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from None
+    try:
+        client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+    except (OSError, TimeoutError):
+        client.close()
+        raise BatchCannotRun("the Dask scheduler at %s has no worker (waited %d s): start `dask worker %s` "
+                             "on the grading machines" % (scheduler, WORKER_TIMEOUT, scheduler)) from None
+    return client
 
 
 def _outcome(future):
@@ -149,12 +162,11 @@ def _outcome(future):
     return status, reason, reply["seconds"], reply["where"], reply["files"]
 
 
-def grade_on_cluster(scheduler, todo, out, jobs, select, isolation, kit, record):
+def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit, record):
     """Grade todo ({student: (path, cache key)}) on the cluster; record(name, (status, reason,
     seconds), where, counts) after each, as it finishes. Raises ClusterGone when the scheduler
     is lost (finished submissions are recorded)."""
     from .batch import GRADER_ERROR, forget
-    client = _connect(scheduler)
     counts, running = {}, {}
     pending = list(todo.items())
     try:
