@@ -122,8 +122,8 @@ def _parser():
     batch.add_argument("folder", help="one sub-folder or .zip per student")
     batch.add_argument("--out", required=True, metavar="DIR", help="folder for every report, grades.csv, summary")
     batch.add_argument("--jobs", type=int, default=2,
-                       help="submissions graded at the same time (default %(default)s; with --scheduler: "
-                            "at most this many, or the cluster's threads if more, in flight)")
+                       help="submissions graded at the same time (default %(default)s; with --scheduler, "
+                            "the cluster's workers decide)")
     batch.add_argument("-k", dest="select", metavar="EXPR",
                        help="run only the checks matching this keyword expression")
     batch.add_argument("--isolation", choices=["bubblewrap", "unprivileged-user", "rlimits-only"],
