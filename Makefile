@@ -7,7 +7,7 @@ STAMP       := $(VENV)/.installed
 ASSIGNMENT  := rnn_captioning
 DATA_DIR    := datasets/synthetic_captioning
 
-.PHONY: demo test build data check-build sandbox-deps bench clean
+.PHONY: demo test build data check-build sandbox-deps bench corpus clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: $(STAMP) sandbox-deps build
 	$(PY) benchmarks/grade_time.py
 	$(PY) benchmarks/grader_vs_nbgrader.py
 	$(PY) benchmarks/bleu_synthetic.py
+
+# Every student-style variant through the grader, training included (about 10 minutes).
+corpus: $(STAMP) sandbox-deps data
+	$(PY) benchmarks/corpus_sweep.py --jobs 2
 
 clean:
 	rm -rf $(VENV) out

@@ -45,6 +45,7 @@ class Check:
     needs: tuple = None               # graded files (keys of Assignment.graded_files) it imports; None: all
     counts_only_with: tuple = ()      # keys of checks of the same part that must pass for this one to score
     explains_downstream: bool = True  # a failure here can explain failures of parts that use this one
+    long: bool = False                # long-running (training): gets its own lane when a core is free
 
 
 @dataclass

@@ -167,7 +167,8 @@ def grade_one(submission, out_dir, select=None, isolation=None):
         except FileNotFoundError:
             pass
     try:
-        proc, results = grade_in_subprocess(submission, out_dir, select=select, isolation=isolation)
+        # One sandbox lane per grading: the batch keeps the cores busy with several gradings.
+        proc, results = grade_in_subprocess(submission, out_dir, select=select, isolation=isolation, lanes=1)
     except OSError as exc:
         return GRADER_ERROR, "the grader could not start: %s" % exc, time.monotonic() - started
     status, reason = status_from_run(proc.returncode, proc.stderr, results is not None)

@@ -115,6 +115,9 @@ def _parser():
                        help="force an isolation level (default: the best available)")
     grade.add_argument("-k", dest="select", metavar="EXPR",
                        help="run only the checks matching this keyword expression (check ids <part>::<check>)")
+    grade.add_argument("--lanes", type=int, choices=[1, 2],
+                       help="sandboxes run side by side: 2 runs training beside the other checks "
+                            "(default: 2 when the machine has a second core)")
 
     batch = commands.add_parser("grade-batch", help="grade every submission in a folder (parallel, resumable)",
                                 description="Grade every submission in FOLDER, each in its own grader process.",
@@ -173,7 +176,8 @@ def run_similarity_command(folder, out, reference=None, threshold=None, progress
 
 def _grade(args):
     out = _out_folder(args.out)
-    grade, unreadable = grade_with_status(args.submission, out, isolation=args.isolation, select=args.select)
+    grade, unreadable = grade_with_status(args.submission, out, isolation=args.isolation, select=args.select,
+                                          lanes=args.lanes)
     if unreadable:
         print("%s: could not be read: %s (reports in %s)" % (args.submission, unreadable, out), file=sys.stderr)
         return EXIT_UNREADABLE

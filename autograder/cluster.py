@@ -85,7 +85,7 @@ def grade_remote(name, kind, payload, select, isolation, client_kit):
         (tmp / "in").mkdir()
         submission = _unpack(kind, payload, name, tmp / "in")
         out = tmp / "out"
-        proc = subprocess.run(grade_command(submission, out, select, isolation), cwd=KIT_ROOT,
+        proc = subprocess.run(grade_command(submission, out, select, isolation, lanes=1), cwd=KIT_ROOT,
                               capture_output=True, text=True, preexec_fn=_die_with_parent)
         files = {file: (out / file).read_bytes() for file in REPORT_FILES if (out / file).is_file()}
     return {"returncode": proc.returncode, "stderr": proc.stderr[-4000:], "files": files, "where": here,

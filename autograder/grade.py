@@ -57,12 +57,25 @@ def _logs(proxy_log):
     return logs
 
 
-def grade_submission(submission_path, out_dir, isolation=None, select=None, assignment=None):
-    """Grade one submission and write its reports; returns the report.Grade."""
-    return grade_with_status(submission_path, out_dir, isolation, select, assignment)[0]
+def lanes_for_this_machine():
+    """Two sandboxes (training beside the other checks) when a second core is free."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
-def grade_with_status(submission_path, out_dir, isolation=None, select=None, assignment=None):
+def budget_seconds(task):
+    """The wall-clock budget of one grading: no call starts after it (AUTOGRADER_BUDGET_SECONDS overrides)."""
+    return float(os.environ.get("AUTOGRADER_BUDGET_SECONDS", getattr(task.grading, "BUDGET_SECONDS", 120)))
+
+
+def grade_submission(submission_path, out_dir, isolation=None, select=None, assignment=None, lanes=None,
+                     on_row=None):
+    """Grade one submission and write its reports; returns the report.Grade.
+    on_row(scored rows so far, part summaries) follows every check (partial results)."""
+    return grade_with_status(submission_path, out_dir, isolation, select, assignment, lanes, on_row)[0]
+
+
+def grade_with_status(submission_path, out_dir, isolation=None, select=None, assignment=None, lanes=None,
+                      on_row=None):
     """grade_submission's work; returns (report.Grade, why the submission could not be
     read, or None when it was read and graded)."""
     task = assignment or load_assignment()
@@ -83,15 +96,23 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         if prepared is None:
             rows = runner.unreadable_rows(task, "the submission could not be read: %s" % unreadable)
         else:
-            sandbox = Sandbox(prepared.scratch_dir, task.child_ops, isolation=isolation)
+            sandboxes = [Sandbox(prepared.scratch_dir, task.child_ops, isolation=isolation)
+                         for _ in range(lanes or lanes_for_this_machine())]
+            hung = set()
+            for sandbox in sandboxes:
+                sandbox.deadline = started + budget_seconds(task)
+            follow = None if on_row is None else (lambda rows_so_far: on_row(*scoring.score(
+                runner.complete_rows(task, rows_so_far, fill_missing=False), task.parts)))
             try:
-                result = runner.run_checks(task, StudentProxy(sandbox, log, task.package), select=select)
+                proxies = [StudentProxy(sandbox, log, task.package, hung) for sandbox in sandboxes]
+                result = runner.run_checks(task, proxies, select=select, on_row=follow)
                 rows, curves = result.rows, result.curves
                 if result.grader_faults:
                     notes.append("the grader hit an internal error in %d check(s); tell your instructor"
                                  % len(result.grader_faults))
             finally:
-                sandbox.close()
+                for sandbox in sandboxes:
+                    sandbox.close()
         scored, summaries = scoring.score(rows, task.parts)
         grade = report.Grade(str(submission_path), isolation, scored, summaries,
                              time.monotonic() - started, notes, _logs(log), curves)
@@ -101,19 +122,21 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def grade_command(submission_path, out_dir, select=None, isolation=None):
+def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=None):
     """The command line that grades one submission in a fresh interpreter."""
     command = [sys.executable, "-m", "autograder", "grade", str(submission_path), "--out", str(out_dir)]
     if select:
         command += ["-k", select]
     if isolation:
         command += ["--isolation", isolation]
+    if lanes:
+        command += ["--lanes", str(lanes)]
     return command
 
 
-def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, env=None, timeout=None):
+def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, env=None, timeout=None, lanes=None):
     """Grade in a fresh interpreter (as a user would); returns (CompletedProcess, results dict or None)."""
-    proc = subprocess.run(grade_command(submission_path, out_dir, select, isolation), cwd=KIT_ROOT,
+    proc = subprocess.run(grade_command(submission_path, out_dir, select, isolation, lanes), cwd=KIT_ROOT,
                           capture_output=True, text=True, env=env, timeout=timeout)
     results_path = Path(out_dir) / "results.json"
     results = json.loads(results_path.read_text()) if results_path.is_file() else None

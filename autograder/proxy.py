@@ -18,10 +18,16 @@ class Answer:
     arrays: dict
     errors: dict = field(default_factory=dict)
     warnings: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
 
 
 class StudentRunFailed(Exception):
-    """The child produced no usable reply; str() is the reason for the report."""
+    """The child produced no usable reply; str() is the reason for the report.
+    stuck_in: the student's function a run that did not finish was in."""
+
+    def __init__(self, message, stuck_in=None, timed_out=False):
+        super().__init__(message)
+        self.stuck_in, self.timed_out = stuck_in, timed_out
 
 
 def describe_error(text):
@@ -34,23 +40,31 @@ def describe_error(text):
 
 
 class StudentProxy:
-    def __init__(self, sandbox, log, package):
+    def __init__(self, sandbox, log, package, hung=None):
         self.sandbox = sandbox
         self.log = log            # list of (title, ChildRun), shown in the report
         self.package = package    # the student package's name
+        self.hung = hung if hung is not None else set()   # functions that did not finish in an earlier run
         self.title = None
 
     def run(self, arrays, meta, limits=None):
         """Send one request; returns an Answer."""
-        run = self.sandbox.call(arrays, dict(meta, package=self.package), limits or Limits())
+        meta = dict(meta, package=self.package, hung=sorted(self.hung))
+        run = self.sandbox.call(arrays, meta, limits or Limits())
         self.log.append((self.title, run))
+        if run.status == "budget":
+            raise StudentRunFailed(run.detail, timed_out=True)
         if not run.ok:
-            raise StudentRunFailed("your code did not finish: %s" % run.detail)
+            if run.stuck_in:
+                self.hung.add(run.stuck_in)
+            raise StudentRunFailed("your code did not finish: %s" % run.detail, run.stuck_in,
+                                   timed_out=run.status in ("timeout", "cpu_limit"))
         fatal = run.meta.get("fatal")
         if fatal:
             raise StudentRunFailed(str(fatal)[:2000])
-        errors, warnings = run.meta.get("errors"), run.meta.get("warnings") or {}
-        if not isinstance(errors, dict) or not isinstance(warnings, dict):
+        errors, warnings, notes = run.meta.get("errors"), run.meta.get("warnings") or {}, run.meta.get("notes") or {}
+        if not all(isinstance(table, dict) for table in (errors, warnings, notes)):
             raise StudentRunFailed("the reply was garbled (no error table)")
         return Answer(run.arrays, {str(k): str(v)[:4000] for k, v in errors.items()},
-                      {str(k): str(v)[:400] for k, v in warnings.items()})
+                      {str(k): str(v)[:400] for k, v in warnings.items()},
+                      {str(k): str(v)[:400] for k, v in notes.items()})

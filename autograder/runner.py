@@ -6,6 +6,7 @@ body talks to the student only through the proxy it is handed. A student-side
 failure or a fault of the grader becomes a failed row with a reason: nothing
 escapes, so every selected check always has a row.
 """
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ def run_one(context, part, check, timed_out_parts, import_failures, faults):
             outcome, shapes = result if isinstance(result, tuple) else (result, "")
         except StudentRunFailed as exc:
             outcome = Outcome(False, str(exc))
-            if "limit" in str(exc):
+            if exc.timed_out:
                 timed_out_parts.add(part.id)
         except Exception as exc:  # a grader fault must still leave a row
             outcome = Outcome(False, "the grader could not finish this check (%s: %s); "
@@ -113,17 +114,50 @@ def run_one(context, part, check, timed_out_parts, import_failures, faults):
     return row
 
 
-def run_checks(assignment, proxy, select=None):
-    """Run every selected check of the assignment against the proxy's student."""
+def run_checks(assignment, proxies, select=None, on_row=None):
+    """Run every selected check of the assignment against the student behind the proxies.
+
+    With two proxies (two sandboxes), the long checks (training) run in the
+    second lane while the others run in the first, in rubric order (a check may
+    read the rows of the parts before it). on_row(rows so far) follows each row."""
+    proxies = proxies if isinstance(proxies, (list, tuple)) else [proxies]
     chosen = matcher(select)
-    context = CheckContext(assignment, proxy, assignment.reference())
-    import_failures = probe_imports(assignment, proxy)
-    rows, timed_out, faults = [], set(), []
-    for part, check in assignment.checks():
-        if chosen(check_id(part, check)):
-            rows.append(run_one(context, part, check, timed_out, import_failures, faults))
-    return RunResult(complete_rows(assignment, rows, import_failures, fill_missing=select is None),
-                     context.curves, import_failures, faults)
+    reference = assignment.reference()
+    first = CheckContext(assignment, proxies[0], reference)
+    contexts = [first] + [CheckContext(assignment, proxy, reference, first.curves, first.rows, first.memo)
+                          for proxy in proxies[1:]]
+    import_failures = probe_imports(assignment, proxies[0])
+    timed_out, faults, lock = set(), [], threading.Lock()
+    selected = [(part, check) for part, check in assignment.checks() if chosen(check_id(part, check))]
+    if len(contexts) == 1:
+        ordered, shared = selected, []
+    else:   # the long checks, last declared first, are shared: the second lane starts on them at once
+        ordered = [pc for pc in selected if not pc[1].long]
+        shared = [pc for pc in selected if pc[1].long][::-1]
+
+    def run_lane(context, own):
+        queue = list(own)
+        while True:
+            if queue:
+                part, check = queue.pop(0)
+            else:
+                with lock:
+                    if not shared:
+                        return
+                    part, check = shared.pop(0)
+            run_one(context, part, check, timed_out, import_failures, faults)
+            if on_row is not None:
+                with lock:
+                    on_row(list(first.rows))
+
+    workers = [threading.Thread(target=run_lane, args=(context, []), daemon=True) for context in contexts[1:]]
+    for worker in workers:
+        worker.start()
+    run_lane(first, ordered)
+    for worker in workers:
+        worker.join()
+    return RunResult(complete_rows(assignment, list(first.rows), import_failures, fill_missing=select is None),
+                     first.curves, import_failures, faults)
 
 
 def complete_rows(assignment, rows, import_failures=None, fill_missing=True):

@@ -1,13 +1,19 @@
-"""Runs the student's code: one fresh, confined child process per call.
+"""Runs the student's code: a fresh, confined child process per call.
 
-The isolation level comes from isolation.py. In every level: CPU,
-address-space, process-count and file-size rlimits, a wall-clock deadline,
-and the whole process group (and every process of the sandbox uid) is killed
-after the call.
+One resident process per sandbox, the zygote (zygote.py), is started inside
+the isolation (isolation.py: bubblewrap, an unprivileged uid, or limits
+only). It imports the runtime once, then forks one child per call: the child
+gets its own copy of the submission, CPU, address-space, process-count and
+file-size limits, the sandbox uid, and a wall-clock deadline; afterwards it
+and every process of the sandbox uid are killed. Nothing a call leaves
+behind (files, module state, environment) reaches the next: each child is a
+fork of a zygote that never ran student code, in a fresh copy of the files.
+If the zygote itself stops answering, it is killed and started anew.
 """
+import json
 import os
-import resource
-import selectors
+import re
+import select
 import shutil
 import signal
 import subprocess
@@ -18,16 +24,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import protocol
+from . import protocol, zygote
 from .isolation import (UID_RANGE, _python_home, _site_packages, detect_isolation,  # noqa: F401
                         kill_processes_of_uid, lease_uid, protect_secret_dirs)
 
 # The engine's files the child needs; the assignment's operations join them as assignment_ops.py.
-CHILD_FILES = ("child.py", "childlib.py", "protocol.py")
-SANDBOX_SUBMISSION = "/work/submission"
+CHILD_FILES = ("zygote.py", "child.py", "childlib.py", "protocol.py")
+SANDBOX_PRISTINE = "/work/pristine"
+SANDBOX_RUNS = "/tmp/runs"
 SANDBOX_PYTHON = "/opt/python"
 SANDBOX_PYLIB = "/opt/pylib"
 SANDBOX_GRADER = "/opt/grader"
+ZYGOTE_MARGIN = 10.0   # seconds the zygote may take beyond a call's wall limit before it is presumed dead
 
 
 @dataclass
@@ -43,7 +51,7 @@ class Limits:
 
 @dataclass
 class ChildRun:
-    status: str                       # ok | timeout | cpu_limit | crashed | no_reply | bad_reply | reply_too_large
+    status: str                       # ok | timeout | cpu_limit | crashed | no_reply | bad_reply | reply_too_large | budget
     arrays: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     stdout: str = ""
@@ -51,19 +59,37 @@ class ChildRun:
     returncode: int = None
     wall_seconds: float = 0.0
     detail: str = ""
+    stuck_in: str = None              # where a run that did not finish was: "function (file, line N)"
 
     @property
     def ok(self):
         return self.status == "ok"
 
 
+# faulthandler's dump, innermost frame first: '  File "/tmp/runs/run-3/captioning/rnn_layers.py", line 45 in f'
+DUMPED_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+
+
+def stuck_location(stderr):
+    """(function, 'file, line N') of the innermost frame of the student's files in a
+    faulthandler dump, or None."""
+    for match in DUMPED_FRAME.finditer(stderr or ""):
+        path = match.group("file").replace("\\", "/")
+        if "/run-" in path and "/opt/grader/" not in path:
+            relative = path.split("/run-", 1)[1].split("/", 1)[-1]
+            return match.group("function"), "%s, line %s" % (relative, match.group("line"))
+    return None
+
+
 class Sandbox:
-    """Runs child.py on a scratch copy of a submission, one call at a time."""
+    """Runs the assignment's child operations on a submission, one call at a time."""
 
     def __init__(self, scratch_dir, child_ops, isolation=None):
         self.scratch_dir = Path(scratch_dir)
         self.isolation = isolation or detect_isolation()
         self.uid, self._lease = None, None
+        self.deadline = None            # monotonic time after which no call starts (the grading budget)
+        self._zygote, self._zygote_log = None, []
         if self.isolation in ("bubblewrap", "unprivileged-user"):
             self.uid, self._lease = lease_uid()
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="autograder-child-"))
@@ -73,14 +99,12 @@ class Sandbox:
         for path in self.runtime_dir.iterdir():
             os.chmod(path, 0o644)
         os.chmod(self.runtime_dir, 0o755)
-        if self.uid is not None:
-            for path in [self.scratch_dir, *self.scratch_dir.rglob("*")]:
-                os.lchown(path, self.uid, self.uid)
-                # Owner only: another submission graded at the same time (another uid) cannot read it.
-                os.chmod(path, 0o700 if path.is_dir() else 0o600)
-            # Without bubblewrap the uid reaches its scratch through the grader's
-            # private temp folders: let it pass through them (x only, no listing).
-            for parent in self.scratch_dir.parents:
+        # Outside bubblewrap the fresh copies go next to the scratch copy, in a folder
+        # the zygote owns; the uid passes through its parents (x only, no listing).
+        self.runs_dir = self.scratch_dir.parent / ("runs-%s" % self.scratch_dir.name)
+        if self.isolation != "bubblewrap":
+            self.runs_dir.mkdir(mode=0o711, exist_ok=True)
+            for parent in [self.runs_dir, *self.runs_dir.parents]:
                 info = os.stat(parent)
                 if info.st_uid == os.geteuid() and not info.st_mode & 0o001:
                     os.chmod(parent, info.st_mode | 0o001)
@@ -88,15 +112,17 @@ class Sandbox:
             protect_secret_dirs()
 
     def close(self):
+        self._stop_zygote()
         if self.uid is not None:
             kill_processes_of_uid(self.uid)
         if self._lease is not None:
             self._lease.close()   # releases the flock
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
+        shutil.rmtree(self.runs_dir, ignore_errors=True)
 
-    # -- command line -----------------------------------------------------
-    def _command(self, result_fd):
-        child_args = ["--result-fd", str(result_fd)]
+    # -- the zygote --------------------------------------------------------
+    def _command(self):
+        zygote_args = []
         if self.isolation == "bubblewrap":
             args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                     "--unshare-cgroup-try", "--die-with-parent", "--new-session",
@@ -114,7 +140,7 @@ class Sandbox:
             args += ["--ro-bind", str(_python_home()), SANDBOX_PYTHON,
                      "--ro-bind", str(_site_packages()), SANDBOX_PYLIB,
                      "--ro-bind", str(self.runtime_dir), SANDBOX_GRADER,
-                     "--bind", str(self.scratch_dir), SANDBOX_SUBMISSION,
+                     "--ro-bind", str(self.scratch_dir), SANDBOX_PRISTINE,
                      "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                      "--clearenv"]
             # The interpreter may find libpython through an absolute RUNPATH
@@ -123,16 +149,15 @@ class Sandbox:
             environment = dict(self._environment(), LD_LIBRARY_PATH=SANDBOX_PYTHON + "/lib")
             for name, value in environment.items():
                 args += ["--setenv", name, value]
-            args += ["--chdir", SANDBOX_SUBMISSION,
-                     str(python), "-I", "-S", "-B", SANDBOX_GRADER + "/child.py"]
-            child_args += ["--pylib", SANDBOX_PYLIB, "--submission", SANDBOX_SUBMISSION]
+            args += ["--chdir", "/tmp", str(python), "-I", "-S", "-B", SANDBOX_GRADER + "/zygote.py"]
+            zygote_args += ["--pylib", SANDBOX_PYLIB, "--pristine", SANDBOX_PRISTINE, "--runs", SANDBOX_RUNS]
         else:
-            args = [os.path.realpath(sys.executable), "-I", "-S", "-B",
-                    str(self.runtime_dir / "child.py")]
-            child_args += ["--pylib", str(_site_packages()), "--submission", str(self.scratch_dir)]
+            args = [os.path.realpath(sys.executable), "-I", "-S", "-B", str(self.runtime_dir / "zygote.py")]
+            zygote_args += ["--pylib", str(_site_packages()), "--pristine", str(self.scratch_dir),
+                            "--runs", str(self.runs_dir)]
         if self.uid is not None:
-            child_args += ["--drop-uid", str(self.uid)]
-        return args + child_args
+            zygote_args += ["--drop-uid", str(self.uid)]
+        return args + zygote_args
 
     def _environment(self):
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
@@ -142,135 +167,28 @@ class Sandbox:
             env[name] = "1"
         return env
 
-    # -- one call ----------------------------------------------------------
-    def call(self, request_arrays, request_meta, limits=None):
-        """Send one request to a fresh child; returns a ChildRun (never raises for student faults)."""
-        limits = limits or Limits()
-        request = protocol.encode(request_arrays, request_meta)
-        read_fd, write_fd = os.pipe()
-
-        def set_limits():
-            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-        started = time.monotonic()
-        try:
-            process = subprocess.Popen(
-                self._command(write_fd), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, pass_fds=(write_fd,), cwd=str(self.scratch_dir),
-                env=self._environment(), preexec_fn=set_limits, start_new_session=True)
-        finally:
-            os.close(write_fd)
-        writer = threading.Thread(target=self._feed, args=(process.stdin, request), daemon=True)
-        writer.start()
-        try:
-            run = self._collect(process, read_fd, limits, started)
-        finally:
-            self._kill_everything(process)
-            os.close(read_fd)
-        run.wall_seconds = time.monotonic() - started
-        return run
+    def _start_zygote(self):
+        self._zygote = subprocess.Popen(self._command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, cwd=str(self.runtime_dir),
+                                        env=self._environment(), start_new_session=True)
+        log = self._zygote_log = []
+        threading.Thread(target=self._drain, args=(self._zygote.stderr, log), daemon=True).start()
 
     @staticmethod
-    def _feed(stream, data):
-        try:
-            stream.write(data)
-            stream.close()
-        except (BrokenPipeError, OSError):
-            pass  # the child died or closed stdin early; _collect reports why
+    def _drain(stream, log):
+        """Keep the zygote's own stderr (its failures, never a student's output) for diagnosis."""
+        for line in iter(stream.readline, b""):
+            if len(log) < 200:
+                log.append(line.decode("utf-8", "replace"))
 
-    def _collect(self, process, read_fd, limits, started):
-        selector = selectors.DefaultSelector()
-        buffers = {"stdout": bytearray(), "stderr": bytearray(), "reply": bytearray()}
-        caps = {"stdout": limits.output_bytes, "stderr": limits.output_bytes,
-                "reply": limits.result_bytes + 1}
-        dropped = {"stdout": 0, "stderr": 0, "reply": 0}
-        selector.register(process.stdout, selectors.EVENT_READ, "stdout")
-        selector.register(process.stderr, selectors.EVENT_READ, "stderr")
-        selector.register(read_fd, selectors.EVENT_READ, "reply")
-        deadline = started + limits.wall_seconds
-        status, exited_at = None, None
-        while selector.get_map():
-            now = time.monotonic()
-            if now > deadline:
-                status = "timeout"
-                break
-            if process.poll() is not None:
-                exited_at = exited_at or now
-                if now - exited_at > 2.0:   # a leftover process holds a pipe open
-                    break
-            for key, _ in selector.select(timeout=0.1):
-                fd = key.fileobj if isinstance(key.fileobj, int) else key.fileobj.fileno()
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    selector.unregister(key.fileobj)
-                    continue
-                name = key.data
-                room = caps[name] - len(buffers[name])
-                buffers[name] += chunk[:max(room, 0)]
-                dropped[name] += max(len(chunk) - max(room, 0), 0)
-                if name == "reply" and dropped["reply"]:
-                    status = "reply_too_large"
-                    break
-            if status:
-                break
-        selector.close()
-        if status is None:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                status = "timeout"
-        run = ChildRun(status=status or "ok", returncode=process.poll(),
-                       stdout=self._text(buffers["stdout"], dropped["stdout"]),
-                       stderr=self._text(buffers["stderr"], dropped["stderr"]))
-        if run.status == "timeout":
-            run.detail = "stopped after the wall-clock limit of %.0f s" % limits.wall_seconds
-            return run
-        if run.status == "reply_too_large":
-            run.detail = "sent more than %d MB back" % (limits.result_bytes >> 20)
-            return run
-        if not buffers["reply"]:
-            run.status, run.detail = self._why_no_reply(run.returncode, limits)
-            return run
-        try:
-            run.arrays, run.meta = protocol.decode(bytes(buffers["reply"]), limits.result_bytes)
-        except protocol.ProtocolError as exc:
-            run.status, run.detail = "bad_reply", "the reply was garbled (%s)" % exc
-        return run
-
-    @staticmethod
-    def _why_no_reply(returncode, limits):
-        # bwrap reports a signal death of its child as 128 + signal number.
-        signum = -returncode if returncode is not None and returncode < 0 else (
-            returncode - 128 if returncode is not None and returncode > 128 else None)
-        if signum in (signal.SIGXCPU,):
-            return "cpu_limit", "stopped after the CPU-time limit of %d s" % limits.cpu_seconds
-        if signum == signal.SIGXFSZ:
-            return "crashed", "wrote a file larger than %d MB" % (limits.file_bytes >> 20)
-        if signum == signal.SIGKILL:
-            return "crashed", "the process was killed (out of memory or killed itself)"
-        if signum is not None:
-            return "crashed", "the process died from signal %s" % signal.Signals(signum).name
-        return "no_reply", "the process exited (code %s) before returning results" % returncode
-
-    @staticmethod
-    def _text(data, dropped):
-        text = bytes(data).decode("utf-8", errors="replace")
-        if dropped:
-            text += "\n... [%d more bytes not shown]" % dropped
-        return text
-
-    def _kill_everything(self, process):
-        """Kill the child's process group, then any process still running as the sandbox uid."""
+    def _stop_zygote(self):
+        process, self._zygote = self._zygote, None
+        if process is None:
+            return
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        if self.uid is not None:
-            kill_processes_of_uid(self.uid)
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -281,4 +199,111 @@ class Sandbox:
             except OSError:
                 pass
 
+    def _exchange(self, message, timeout):
+        """Send one frame to the zygote and read its answer, or None if it does not answer in time."""
+        process = self._zygote
+        try:
+            process.stdin.write(message)
+            process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return None, None
+        fd = process.stdout.fileno()
+        buffer, deadline = bytearray(), time.monotonic() + timeout
+        needed = zygote.HEADER.size
+        while True:
+            if len(buffer) >= needed:
+                if needed == zygote.HEADER.size:
+                    header_len, payload_len = zygote.HEADER.unpack(bytes(buffer[:needed]))
+                    needed += header_len + payload_len
+                    if needed > (256 << 20):
+                        return None, None
+                    continue
+                header_len, _ = zygote.HEADER.unpack(bytes(buffer[:zygote.HEADER.size]))
+                start = zygote.HEADER.size
+                header = json.loads(bytes(buffer[start:start + header_len]).decode("utf-8"))
+                return header, bytes(buffer[start + header_len:needed])
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None, None
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    return None, None
+                buffer += chunk
 
+    # -- one call ----------------------------------------------------------
+    def call(self, request_arrays, request_meta, limits=None):
+        """Run one request in a fresh child; returns a ChildRun (never raises for student faults)."""
+        limits = limits or Limits()
+        started = time.monotonic()
+        wall = limits.wall_seconds
+        if self.deadline is not None:
+            wall = min(wall, self.deadline - started)
+            if wall < 0.5:
+                return ChildRun(status="budget", detail="not run: the time budget of this grading ran out")
+        if self._zygote is None or self._zygote.poll() is not None:
+            self._start_zygote()
+        header = {"limits": {"wall_seconds": wall, "cpu_seconds": limits.cpu_seconds,
+                             "memory_bytes": limits.memory_bytes, "processes": limits.processes,
+                             "file_bytes": limits.file_bytes, "output_bytes": limits.output_bytes,
+                             "result_bytes": limits.result_bytes}}
+        answer, reply = self._exchange(zygote.frame(header, protocol.encode(request_arrays, request_meta)),
+                                       wall + ZYGOTE_MARGIN)
+        if answer is None:      # the zygote died or hung: start afresh next time
+            detail = "".join(self._zygote_log[-5:]).strip()
+            self._stop_zygote()
+            if self.uid is not None:
+                kill_processes_of_uid(self.uid)
+            run = ChildRun(status="crashed", detail="the sandbox stopped answering" +
+                           (" (%s)" % detail[-300:] if detail else ""))
+            run.wall_seconds = time.monotonic() - started
+            return run
+        run = self._run_from(answer, reply, limits, wall)
+        run.wall_seconds = time.monotonic() - started
+        return run
+
+    def _run_from(self, answer, reply, limits, wall):
+        run = ChildRun(status=answer["status"],
+                       stdout=self._text(answer["stdout"], answer["dropped_stdout"]),
+                       stderr=self._text(answer["stderr"], answer["dropped_stderr"]),
+                       returncode=answer["exit_code"] if answer["signal"] is None else -answer["signal"])
+        dumped = "Timeout (" in answer["stderr"] and not reply
+        if run.status == "timeout" or dumped:
+            run.status = "timeout"
+            run.detail = "stopped after the wall-clock limit of %.0f s" % wall
+            stuck = stuck_location(answer["stderr"])
+            if stuck:
+                run.stuck_in = stuck[0]
+                run.detail += ", while running %s (%s)" % stuck
+            return run
+        if run.status == "reply_too_large":
+            run.detail = "sent more than %d MB back" % (limits.result_bytes >> 20)
+            return run
+        if not reply:
+            run.status, run.detail = self._why_no_reply(answer, limits)
+            return run
+        try:
+            run.arrays, run.meta = protocol.decode(reply, limits.result_bytes)
+        except protocol.ProtocolError as exc:
+            run.status, run.detail = "bad_reply", "the reply was garbled (%s)" % exc
+        return run
+
+    @staticmethod
+    def _why_no_reply(answer, limits):
+        signum = answer["signal"]
+        if signum == signal.SIGXCPU:
+            return "cpu_limit", "stopped after the CPU-time limit of %d s" % limits.cpu_seconds
+        if signum == signal.SIGXFSZ:
+            return "crashed", "wrote a file larger than %d MB" % (limits.file_bytes >> 20)
+        if signum == signal.SIGKILL:
+            return "crashed", "the process was killed (out of memory or killed itself)"
+        if signum is not None:
+            return "crashed", "the process died from signal %s" % signal.Signals(signum).name
+        return "no_reply", "the process exited (code %s) before returning results" % answer["exit_code"]
+
+    @staticmethod
+    def _text(text, dropped):
+        if dropped:
+            text += "\n... [%d more bytes not shown]" % dropped
+        return text

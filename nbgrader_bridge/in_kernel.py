@@ -36,7 +36,6 @@ import numpy as np
 
 from autograder import assignment as assignments
 from autograder import child, childlib, runner
-from autograder.compare import Outcome
 from autograder.proxy import StudentProxy
 
 
@@ -59,10 +58,10 @@ def child_operations(task):
 class InKernelRun:
     """What StudentProxy reads of a sandbox run (see sandbox.Sandbox.call)."""
 
-    def __init__(self, arrays, errors, fatal, seconds):
-        self.ok, self.detail, self.status = True, "", "ok"
+    def __init__(self, arrays, reply, fatal, seconds):
+        self.ok, self.detail, self.status, self.stuck_in = True, "", "ok", None
         self.arrays, self.stdout, self.stderr = arrays, "", ""
-        self.meta = {"errors": errors, "fatal": fatal}
+        self.meta = {"errors": reply.errors, "fatal": fatal, "warnings": reply.warnings, "notes": reply.notes}
         self.wall_seconds = seconds
 
 
@@ -93,7 +92,7 @@ class InKernelSandbox:
                                              _OverfitOps(self, ops), meta["package"])
         else:
             reply, fatal = child.run_request(meta, arrays, ops, meta["package"])
-        return InKernelRun(dict(reply), reply.errors, fatal, time.monotonic() - started)
+        return InKernelRun(dict(reply), reply, fatal, time.monotonic() - started)
 
     def overfit(self, meta, arrays, modules, reply, ops):
         """The model the notebook's locked training cell trained, else one training run here."""
@@ -149,13 +148,22 @@ class _OverfitOps:
 # ---------------------------------------------------------------------------
 
 _SANDBOX = {}
+_CONTEXT = {}
 
 
 def hidden_rows(part_id, task):
-    """Run every hidden check of one part; returns runner Rows (one per check)."""
+    """Run every hidden check of one part; returns runner Rows (one per check).
+
+    One context per kernel: the rows of the parts checked before this one
+    (the notebook's earlier test cells) are there, so a composite can be
+    judged given the student's own failing step (error carried forward)."""
     sandbox = _SANDBOX.setdefault(task.id, InKernelSandbox(task))
+    context = _CONTEXT.get(task.id)
+    if context is None:
+        context = _CONTEXT[task.id] = runner.CheckContext(task, StudentProxy(sandbox, [], task.package),
+                                                          task.reference())
+    context.rows[:] = [row for row in context.rows if row.part != part_id]   # a cell run again
     part = task.parts[part_id]
-    context = runner.CheckContext(task, StudentProxy(sandbox, [], task.package), task.reference())
     timed_out, faults = set(), []
     return [runner.run_one(context, part, check, timed_out, None, faults) for check in part.checks]
 

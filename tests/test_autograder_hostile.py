@@ -492,3 +492,81 @@ def test_degenerate_steps_and_composites_earn_nothing(correct_submission, tmp_pa
         assert points[part] == 0, (part, [t["output"] for t in results["tests"]
                                           if t["extra_data"]["part"] == part and t["score"]])
     assert not any(t["extra_data"]["carried_from"] for t in results["tests"])
+
+
+# ---------------------------------------------------------------------------
+# state from one check reaching the next; functions that never return
+# ---------------------------------------------------------------------------
+
+LEAK = """
+import os as _os
+import sys as _sys
+# Anything an earlier check left behind shows here, when this file is imported for a later one.
+_LEFT = [p for p in ("leak_marker.txt", "/tmp/leak_marker.txt", _os.path.expanduser("~/leak_marker.txt"))
+         if _os.path.exists(p)] + (["environment"] if _os.environ.get("LEAK_MARKER") else []) \
+        + (["module"] if getattr(_sys, "leak_marker", False) else [])
+if _LEFT:
+    raise RuntimeError("state leaked from an earlier check: %s" % _LEFT)
+
+
+def _leave_state():
+    for path in ("leak_marker.txt", "/tmp/leak_marker.txt", _os.path.expanduser("~/leak_marker.txt")):
+        try:
+            with open(path, "w") as f:
+                f.write("left by an earlier check")
+        except OSError:
+            pass
+    _os.environ["LEAK_MARKER"] = "1"
+    _sys.leak_marker = True
+"""
+
+
+def test_nothing_a_check_leaves_behind_reaches_the_next(correct_submission, tmp_path):
+    """Files in the working folder, /tmp and home, environment variables and module
+    state written by one check are gone for the next: each check is a fresh child
+    of the sandbox's zygote, in a fresh copy of the submission."""
+    step = {"rnn_step_forward": """
+        def rnn_step_forward(x, prev_h, Wx, Wh, b):
+            _leave_state()
+            next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
+            return next_h, (x, prev_h, Wx, Wh, next_h)
+        """}
+    submission = build(correct_submission, tmp_path, replace=step, append=LEAK)
+    results = grade_hostile(submission, tmp_path, "rnn_step or rnn_forward", 90)
+    assert all(t["status"] == "passed" for t in results["tests"]), [
+        t["output"] for t in results["tests"] if t["status"] != "passed"]
+    assert not (submission / "leak_marker.txt").exists()
+
+
+def test_functions_that_never_return_are_bounded_and_named(correct_submission, tmp_path):
+    """Every graded layer function sleeps forever, ignoring signals: the first check
+    of each waits out its limit and names where it hung; later checks that call a
+    function which hung fail at once instead of waiting again; no call starts after
+    the grading's time budget."""
+    import re as _re
+    layers = (SOURCE / "captioning" / "rnn_layers.py").read_text()
+    names = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward", "word_embedding_forward",
+             "word_embedding_backward", "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
+    sleepers = {}
+    for name in names:
+        signature = _re.search(r"def %s\(([^)]*)\)" % name, layers).group(1)
+        sleepers[name] = ("def %s(%s):\n    import signal, time\n"
+                          "    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):\n"
+                          "        signal.signal(s, signal.SIG_IGN)\n"
+                          "    while True:\n        time.sleep(1)\n" % (name, signature))
+    submission = build(correct_submission, tmp_path, replace=sleepers)
+    env = dict(os.environ, AUTOGRADER_BUDGET_SECONDS="45")
+    started = time.monotonic()
+    proc, results = run_grader(submission, tmp_path / "out", "-k", "not overfit and not loss and not sample",
+                               env=env)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert elapsed < 45 + 25, "grading took %.0f s" % elapsed
+    assert results["score"] == 0
+    outputs = [t["output"] for t in results["tests"]]
+    assert any("while running rnn_step_forward" in text for text in outputs)
+    # rnn_step_backward calls rnn_step_forward first: it does not wait for it again
+    assert any("rnn_step_forward did not finish in an earlier check" in t["output"] for t in results["tests"]
+               if t["extra_data"]["part"] == "rnn_step_backward")
+    assert all("did not finish" in text or "time budget" in text or "ran out of time" in text
+               for text in outputs), outputs

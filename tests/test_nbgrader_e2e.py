@@ -23,7 +23,7 @@ from nbgrader.api import Gradebook
 
 from autograder.assignment import upstream_closure
 from build_assignment.paths import BEGIN_HIDDEN, END_HIDDEN
-from helpers import PARTS, ROOT, run_grader
+from helpers import PARTS, ROOT, TASK, run_grader
 from nbgrader_bridge.course import ASSIGNMENT, Course, make_course_copy
 
 SOLUTIONS_PACKAGE = ROOT / "solutions" / ASSIGNMENT / "captioning"
@@ -58,7 +58,24 @@ def after_cell(notebook, grade_id):
     return 1 + next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
+# Student-style corpus variants graded by nbgrader too: the same verdicts as the sandboxed grader.
+CORPUS_STUDENTS = {"is_literal": "c03_is_rnn_dict_steps", "gate_order": "b03_gate_order_forward_and_backward"}
+
+
+def corpus_variant(name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("_e2e_materialize", TASK.folder / "grading" / "corpus" / "materialize.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, module.load_variant(TASK.folder / "grading" / "corpus" /
+                                       ("correct" if name.startswith("c") else "bugs") / (name + ".py"))
+
+
 def make_submissions(course):
+    for student, name in CORPUS_STUDENTS.items():
+        module, variant = corpus_variant(name)
+        folder = module.materialize(variant.path, ROOT / "release" / ASSIGNMENT, course.root / "variants" / name)
+        course.submit_with_package(student, folder / "captioning")
     course.submit_with_package("good", SOLUTIONS_PACKAGE)
     course.submit("untouched")
     bug = course.submit_with_package("bug", SOLUTIONS_PACKAGE)
@@ -114,6 +131,19 @@ def cell_scores(course, student):
 def test_solutions_package_gets_every_automatic_point(graded_course):
     course, _ = graded_course
     assert cell_scores(course, "good") == AUTO_POINTS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(CORPUS_STUDENTS))
+def test_corpus_variants_get_the_declared_verdicts_from_nbgrader(graded_course, student):
+    """`self.cell_type is 'rnn'` works in the notebook's kernel; a consistent gate-order
+    mistake costs the step and the parts that use it, not the composites that loop
+    over it (error carried forward, in the notebook's checks as in the grader's)."""
+    course, _ = graded_course
+    _, variant = corpus_variant(CORPUS_STUDENTS[student])
+    scores = cell_scores(course, student)
+    lost = {part for part, score in scores.items() if score < AUTO_POINTS[part]}
+    assert lost == set(variant.loses)
 
 
 @pytest.mark.slow

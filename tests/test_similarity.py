@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RELEASE, ROOT
+from helpers import RELEASE, ROOT
 
 sys.path.insert(0, str(ROOT))
 from similarity import THRESHOLD, run_similarity  # noqa: E402

@@ -75,6 +75,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Check your captioning package against the visible checks.")
     parser.add_argument("parts", nargs="*", help="part ids to check (default: all)")
     parser.add_argument("--overfit", action="store_true", help="also run the overfitting checks")
+    parser.add_argument("--json", action="store_true", help="print {part id: status} as JSON instead of the table")
     args = parser.parse_args(argv)
 
     rubric = load_rubric()
@@ -84,19 +85,25 @@ def main(argv=None):
         parser.error("unknown part(s): %s; choose from %s" % (", ".join(unknown), ", ".join(sorted(known))))
     chosen = [p for p in rubric if not args.parts or p["id"] in args.parts]
 
-    print("%-28s %6s  %-16s %s" % ("part", "points", "status", "details"))
-    print("-" * 96)
-    statuses = []
+    table = not args.json
+    if table:
+        print("%-28s %6s  %-16s %s" % ("part", "points", "status", "details"))
+        print("-" * 96)
+    statuses = {}
     for part in chosen:
         outcome = outcome_for(part, args.overfit or part["id"] in args.parts)
-        statuses.append(outcome.status)
-        print("%-28s %6d  %-16s %s" % (part["title"][:28], part["points"], outcome.status, summary(outcome)))
-        sys.stdout.flush()
-    print("-" * 96)
-    ran = [s for s in statuses if s not in ("manual", "not run")]
+        statuses[part["id"]] = outcome.status
+        if table:
+            print("%-28s %6d  %-16s %s" % (part["title"][:28], part["points"], outcome.status, summary(outcome)))
+            sys.stdout.flush()
+    ran = [s for s in statuses.values() if s not in ("manual", "not run")]
     failed = sum(s != "pass" for s in ran)
-    print("%d of the %d parts checked need work." % (failed, len(ran)) if failed
-          else "All %d parts checked pass. The autograder also uses hidden inputs." % len(ran))
+    if table:
+        print("-" * 96)
+        print("%d of the %d parts checked need work." % (failed, len(ran)) if failed
+              else "All %d parts checked pass. The autograder also uses hidden inputs." % len(ran))
+    else:
+        print(json.dumps(statuses))
     return 1 if failed else 0
 
 

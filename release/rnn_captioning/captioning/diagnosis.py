@@ -117,8 +117,10 @@ def error_finding(traceback_text, unit_dimension=False):
     shapes = SHAPES.findall(last)
     if "slice indices must be integers" in last or "cannot be interpreted as an integer" in last:
         hint_id = "integer_division"
-    elif frames and frames[-1]["function"] == "temporal_softmax_loss" and ("shape" in last or "index" in last):
-        hint_id = "captions_in"
+    elif frames and frames[-1]["function"] == "temporal_softmax_loss" and any(
+            abs(int(a) - int(c)) == 1 and b == d or a == c and abs(int(b) - int(d)) == 1
+            for (a, b) in shapes for (c, d) in shapes):
+        hint_id = "captions_in"     # T words against T - 1 targets
     elif any(a == d and b == c and a != b for (a, b) in shapes for (c, d) in shapes):
         return message + "; " + hint("transpose_error"), "transpose"
     elif unit_dimension and any(text in last for text in DIMENSION_ERRORS):

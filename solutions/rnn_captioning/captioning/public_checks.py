@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import diagnosis
+from . import carried, diagnosis
 from .check_data import (EXPECTED, MODEL_GRADIENT_STEP, OVERFIT_SETTINGS, SEED_CASES,  # noqa: F401
                          TOLERANCES, model_gradient_case, model_loss_case, sample_case)
 from .measures import rel_error  # noqa: F401  (the notebooks import rel_error from here)
@@ -97,14 +97,34 @@ def _tolerance(part, label):
     return tol.get(label, tol.get("default")) if isinstance(tol, dict) else tol
 
 
-def course_policy():
-    """The course's grading policy from rubric.json beside this package (defaults when absent)."""
+def course_rubric():
+    """rubric.json beside this package ({} when absent)."""
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rubric.json")
     try:
         with open(path) as f:
-            return json.load(f).get("policy", {})
+            return json.load(f)
     except (OSError, ValueError):
         return {}
+
+
+def course_policy():
+    """The course's grading policy from rubric.json (defaults when absent)."""
+    return course_rubric().get("policy", {})
+
+
+def failing_dependencies(part):
+    """The parts this one uses (rubric.json depends_on, transitively) whose own checks fail."""
+    parts = {p["id"]: p for p in course_rubric().get("parts", [])}
+    seen, stack, failing = set(), list(parts.get(part, {}).get("depends_on", [])), []
+    while stack:
+        dep = stack.pop(0)
+        if dep in seen or dep not in PUBLIC_CHECKS:
+            continue
+        seen.add(dep)
+        if not run_check(dep, note_dependencies=False).passed:
+            failing.append(dep)
+        stack.extend(parts.get(dep, {}).get("depends_on", []))
+    return failing
 
 
 def _float32(case):
@@ -144,8 +164,14 @@ def _forward_check(part, *output_names, n_outputs=2):
         fn = getattr(_layers(), part)
         case = SEED_CASES[part]()
         outputs = _require(fn(**case)[:n_outputs], part)
+        for name, out in zip(output_names, outputs):
+            if np.shape(out) != np.shape(EXPECTED[part][name]):
+                raise SampleMismatch(diagnosis.shape_finding(name, np.shape(out), np.shape(EXPECTED[part][name]))[0])
         measurements = [Measurement(name, rel_error(EXPECTED[part][name], out), _tolerance(part, name))
                         for name, out in zip(output_names, outputs)]
+        low = _lower_precision(outputs[:len(output_names)])
+        if low:
+            measurements.append(low)
         if part in SATURATING:
             # Large pre-activations: a hand-written tanh or sigmoid can overflow to NaN.
             saturated = _require(fn(**_float32(_saturated(case)))[:len(output_names)], part)
@@ -157,6 +183,45 @@ def _forward_check(part, *output_names, n_outputs=2):
     return check
 
 
+def _copying(function):
+    """function called on copies of its array arguments; .changed lists the ones it changed in place."""
+    def call(*args):
+        copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+        result = function(*copies)
+        call.changed |= {i for i, (a, c) in enumerate(zip(args, copies))
+                         if isinstance(a, np.ndarray) and not np.array_equal(a, c)}
+        return result
+    call.changed = set()
+    return call
+
+
+def _lower_precision(values, inputs_dtype=np.float64):
+    """The first float result of lower precision than the inputs, as a Measurement, or None."""
+    for value in values:
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.dtype.itemsize < np.dtype(
+                inputs_dtype).itemsize:
+            return Measurement("dtype " + value.dtype.name, 1.0, 0.0, what="lower precision")
+    return None
+
+
+def _looped_forward(part):
+    """A forward over a whole sequence that loops over your own step function: what
+    your backward is judged against when your own forward's output cannot be differentiated."""
+    layers, lstm = _layers(), part.startswith("lstm")
+    run_steps, _ = carried.in_process_steps(layers, part)
+
+    def forward(x, h0, Wx, Wh, b):
+        case = {"x": x, "h0": h0, "Wx": Wx, "Wh": Wh, "b": b}
+        h, c, states = h0, np.zeros_like(h0), []
+        for t in range(x.shape[1]):
+            out = run_steps([carried.step_input(case, t, h, c, lstm)])[0]
+            h = out[0]
+            c = out[1] if lstm else c
+            states.append(h)
+        return np.stack(states, axis=1), None
+    return forward
+
+
 def _backward_check(part, forward_name, input_names, upstream_names):
     """Numeric gradient check: the analytic gradients of `part` against
     finite differences of the student's own forward function."""
@@ -164,7 +229,7 @@ def _backward_check(part, forward_name, input_names, upstream_names):
 
     def check():
         layers = _layers()
-        forward, backward = getattr(layers, forward_name), getattr(layers, part)
+        forward, backward = _copying(getattr(layers, forward_name)), _copying(getattr(layers, part))
         case = SEED_CASES[part]()
         args = [case[name] for name in input_names]
         upstream = [case[name] for name in upstream_names]
@@ -172,19 +237,33 @@ def _backward_check(part, forward_name, input_names, upstream_names):
         grads = _require(backward(*upstream, forward_out[-1]), part)
         grads = grads if isinstance(grads, tuple) else (grads,)
         measurements = []
+        low = _lower_precision(grads)
+        if low:
+            measurements.append(low)
         if course_policy().get("preserve_dtype"):
             small = _float32(case)
             out32 = forward(*[small[name] for name in input_names])
             grads32 = backward(*[small[name] for name in upstream_names], out32[-1])
             measurements.append(_dtype_measurement(grads32 if isinstance(grads32, tuple) else (grads32,)))
+        differentiated = forward
+        outputs = forward_out[:-1]
+        if part in carried.STEPS and (_lower_precision(outputs) or
+                                      np.shape(outputs[0]) != np.shape(case["x"])[:2] + np.shape(case["h0"])[1:]):
+            # Your forward's output cannot be differentiated here: its own check says why.
+            differentiated = _looped_forward(part)
         for i, (name, grad) in enumerate(zip(input_names, grads)):
             numeric = 0
             for k, dout in enumerate(upstream):
                 def f(value, i=i, k=k):
-                    return forward(*(value if j == i else a for j, a in enumerate(args)))[k]
+                    return differentiated(*(value if j == i else a for j, a in enumerate(args)))[k]
                 numeric = numeric + eval_numerical_gradient_array(f, args[i], dout)
             label = "d" + name
             measurements.append(Measurement(label, rel_error(numeric, grad), _tolerance(part, label)))
+        changed = sorted({input_names[i] for i in forward.changed if i < len(input_names)} |
+                         {upstream_names[i] for i in backward.changed if i < len(upstream_names)})
+        if changed:
+            measurements.append(Measurement("tip: changes %s in place" % ", ".join(changed), 0.0, 0.0,
+                                            what="(no points)"))
         return measurements
     return check
 
@@ -192,11 +271,12 @@ def _backward_check(part, forward_name, input_names, upstream_names):
 def _check_word_embedding_backward():
     from .gradient_check import eval_numerical_gradient_array
     layers = _layers()
+    forward, backward = _copying(layers.word_embedding_forward), _copying(layers.word_embedding_backward)
     case = SEED_CASES["word_embedding_backward"]()
     x, W, dout = case["x"], case["W"], case["dout"]
-    _, cache = _require(layers.word_embedding_forward(x, W), "word_embedding_forward")
-    dW = _require(layers.word_embedding_backward(dout, cache), "word_embedding_backward")
-    numeric = eval_numerical_gradient_array(lambda W: layers.word_embedding_forward(x, W)[0], W, dout)
+    _, cache = _require(forward(x, W), "word_embedding_forward")
+    dW = _require(backward(dout, cache), "word_embedding_backward")
+    numeric = eval_numerical_gradient_array(lambda W: forward(x, W)[0], W, dout)
     return [Measurement("dW", rel_error(dW, numeric), TOLERANCES["word_embedding_backward"])]
 
 
@@ -306,7 +386,8 @@ def _sample_check(cell_type):
 
 
 class SampleMismatch(Exception):
-    """Sampled captions that differ from the expected ones; str() says how."""
+    """Results that cannot be measured against the expected ones (sampled captions
+    that differ, an output of the wrong shape); str() says how."""
 
 
 def train_overfit_model(cell_type, data_dir=None, verbose=False, progress=None):
@@ -359,7 +440,21 @@ PUBLIC_CHECKS = {
 }
 
 
-def run_check(part):
+def run_check(part, note_dependencies=True):
+    """Run one public check and return its CheckOutcome; never raises. A failing
+    check names the parts it uses that fail too (fix those first)."""
+    outcome = _run_check(part)
+    if not outcome.passed and note_dependencies:
+        failing = failing_dependencies(part)
+        if failing:
+            note = "%s also fail%s, and this part uses %s: fix %s first" % (
+                ", ".join(failing), "s" if len(failing) == 1 else "", "it" if len(failing) == 1 else "them",
+                "it" if len(failing) == 1 else "them")
+            outcome.detail = "; ".join(text for text in (outcome.detail, note) if text)
+    return outcome
+
+
+def _run_check(part):
     """Run one public check and return its CheckOutcome; never raises."""
     try:
         measurements = PUBLIC_CHECKS[part]()
@@ -371,7 +466,36 @@ def run_check(part):
         message, _ = diagnosis.error_finding("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         return CheckOutcome(part, "error", detail=message)
     status = "pass" if all(m.passed for m in measurements) else "fail"
+    if status == "fail" and part in carried.STEPS:
+        credited = _carried_outcome(part)
+        if credited is not None:
+            return credited
     return CheckOutcome(part, status, measurements)
+
+
+def _carried_outcome(part):
+    """A pass for a composite that is right given your own (failing) step functions, else None."""
+    failing = [step for step in carried.STEPS[part] if not run_check(step, note_dependencies=False).passed]
+    if not failing:
+        return None
+    layers, lstm = _layers(), part.startswith("lstm")
+    run_steps, run_backward_steps = carried.in_process_steps(layers, part)
+    case = SEED_CASES[part]()
+    try:
+        if carried.ignored_input(run_steps, case, lstm):
+            return None
+        forward = getattr(layers, part.replace("backward", "forward"))
+        h, cache = forward(case["x"], case["h0"], case["Wx"], case["Wh"], case["b"])
+        if part.endswith("backward"):
+            grads = getattr(layers, part)(case["dout"], cache)
+            worst = carried.carried_backward(case, h, grads, run_steps, run_backward_steps, lstm, 1e-7)
+        else:
+            worst = carried.carried_forward(case, h, run_steps, lstm, 1e-7)
+    except (carried.NotCarried, Exception):
+        return None
+    return CheckOutcome(part, "pass", [Measurement("given your step", worst, 1e-7, what="difference")],
+                        detail="correct given your %s, whose own check fails: that error is charged there"
+                        % " and ".join(failing))
 
 
 def print_outcome(outcome):

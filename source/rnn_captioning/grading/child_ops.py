@@ -40,18 +40,27 @@ def run_layers(request, arrays, modules, out):
             with _warnings() as caught:
                 forward = getattr(layers, case["forward"])
                 args = [arrays[name] for name in case["args"]]
-                result = as_tuple(forward(*[a.copy() for a in args]))
+                given = [a.copy() for a in args]
+                result = as_tuple(forward(*given))
                 if case.get("backward") and len(result) < 2:
                     raise StudentError("%s must return its outputs and a cache" % case["forward"])
                 outputs = result[:-1] if len(result) > 1 else result
                 for k, value in enumerate(outputs[:case["n_outputs"]]):
                     out["%s:out%d" % (key, k)] = numeric(value, "output %d" % k)
+                changed = ["%s's %s" % (case["forward"], name.split(":", 1)[-1])
+                           for name, before, after in zip(case["args"], args, given) if not np.array_equal(before, after)]
                 if case.get("backward"):
                     backward = getattr(layers, case["backward"])
-                    upstream = [arrays[name].copy() for name in case["upstream"]]
-                    grads = as_tuple(backward(*upstream, result[-1]))
+                    upstream_given = [arrays[name].copy() for name in case["upstream"]]
+                    grads = as_tuple(backward(*upstream_given, result[-1]))
                     for k, value in enumerate(grads[:case["n_grads"]]):
                         out["%s:grad%d" % (key, k)] = numeric(value, "gradient %d" % k)
+                    changed += ["%s's %s" % (case["backward"], name.split(":", 1)[-1])
+                                for name, after in zip(case["upstream"], upstream_given)
+                                if not np.array_equal(arrays[name], after)]
+                if changed:
+                    out.notes[key] = "changes its input%s %s in place" % ("s" if len(changed) > 1 else "",
+                                                                          ", ".join(changed))
             _note_warning(out, key, caught)
             for a in case.get("perturb", []):
                 # f(x + h e_i) and f(x - h e_i) for every element i of argument a;

@@ -83,6 +83,10 @@ def compare_case(ctx, part, case, result, backward, tolerance, metric, saturated
     labels = spec.grads if backward else spec.outputs
     got = result.grads if backward else result.outputs
     outcome = compare_outputs(list(zip(labels, got, expected)), tolerance, metric, precision_of(ctx, case, spec))
+    if result.note:
+        outcome.tips.append("your code %s: it was graded on its results from a copy, but a caller's array "
+                            "changes under it; work on copies (x = x.copy(), or out = a + b instead of a += b)"
+                            % result.note)
     if not outcome.passed:
         scaled = tolerances.SCALED_FLOAT32 if np.dtype(precision_of(ctx, case, spec).dtype) == np.float32 \
             else tolerances.SCALED_NUMERIC
@@ -99,7 +103,7 @@ def run_cases(ctx, part, case_list, tolerance, metric, limits="layers", saturate
                 for k, (case, result) in enumerate(zip(case_list, results))]
     outcome = combine(outcomes) if len(outcomes) > 1 else outcomes[0][1]
     shapes = "; ".join(o[0] for o in outcomes)
-    if not outcome.passed and part in carried.STEPS:
+    if not outcome.passed and part in ctx.reference.module("carried").STEPS:
         credited, why_not = carried.try_carried(ctx, part, case_list, results)
         if credited:
             credited.error, credited.tolerance, credited.metric = outcome.error, outcome.tolerance, outcome.metric
@@ -171,7 +175,7 @@ def numeric_gradient_of_own_forward(ctx, part):
     for case, result in zip(case_list, results):
         outcomes.append((shape_text(case, spec), _numeric_outcome(ctx, spec, case, result, step, scaled)))
     outcome, shapes = combine(outcomes), "; ".join(o[0] for o in outcomes)
-    if not outcome.passed and part in carried.STEPS:
+    if not outcome.passed and part in ctx.reference.module("carried").STEPS:
         # A composite backward that walks the student's own step backward is not the
         # gradient of the composite forward when that step backward is wrong: charged there.
         credited, _ = carried.try_carried(ctx, part, case_list, results)

@@ -59,4 +59,4 @@ def overfit(ctx, cell_type):
 
 
 def overfit_checks(cell_type):
-    return [Check("overfit", titles.OVERFIT, lambda ctx: overfit(ctx, cell_type), needs=("model",))]
+    return [Check("overfit", titles.OVERFIT, lambda ctx: overfit(ctx, cell_type), needs=("model",), long=True)]

@@ -24,6 +24,7 @@ class CaseResult:
     captions: object = None
     error: str = None
     warning: str = None      # the first warning raised in the student's files, "rnn_layers.py, line 12: ..."
+    note: str = None         # e.g. "changes its input dout in place"
 
 
 class Student:
@@ -52,7 +53,8 @@ class Student:
         received, results = answer.arrays, []
         for index in range(len(cases)):
             key = str(index)
-            result = CaseResult(error=answer.errors.get(key), warning=answer.warnings.get(key))
+            result = CaseResult(error=answer.errors.get(key), warning=answer.warnings.get(key),
+                                note=answer.notes.get(key))
             result.outputs = [received.get("%s:out%d" % (key, k)) for k in range(len(spec.outputs))]
             result.grads = [received.get("%s:grad%d" % (key, k)) for k in range(len(spec.grads))]
             for a in perturb:

@@ -37,6 +37,9 @@ SECTION_FILES = {
 }
 MARKER = re.compile(r"^# ==== (?P<name>\S+) ====\s*$")
 METADATA = ("KIND", "BASE", "LOSES")
+# Optional: {part id: why} for declared parts the notebook's visible checks (and
+# selfcheck.py) cannot see, because only inputs unlike the notebook's show them.
+OPTIONAL_METADATA = ("SELFCHECK_MISSES",)
 KINDS = ("correct", "bug")
 MODEL_CLASS = "CaptioningRNN"
 # The graded functions of rnn_layers.py; new helpers go before the first of them.
@@ -68,6 +71,7 @@ class Variant:
     description: str
     sections: dict        # section name ("rnn_layers.py", "classifiers/rnn.py") -> Section
     path: Path = None
+    selfcheck_misses: dict = field(default_factory=dict)
 
 
 def _fail(path, lineno, message):
@@ -110,14 +114,15 @@ def load_variant(path):
         section = section_of(first)
         if section is None:
             if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                    and isinstance(node.targets[0], ast.Name) and node.targets[0].id in METADATA):
+                    and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id in METADATA + OPTIONAL_METADATA):
                 try:
                     metadata[node.targets[0].id] = ast.literal_eval(node.value)
                 except ValueError:
                     _fail(path, node.lineno, "%s must be a literal" % node.targets[0].id)
                 continue
-            _fail(path, node.lineno, "only the docstring and KIND, BASE, LOSES may come before the "
-                  "first section marker, found %s" % type(node).__name__)
+            _fail(path, node.lineno, "only the docstring and KIND, BASE, LOSES, SELFCHECK_MISSES may come "
+                  "before the first section marker, found %s" % type(node).__name__)
         if any(first <= number <= node.end_lineno for number, _ in markers):
             _fail(path, node.lineno, "a section marker sits inside a statement")
         target = sections.setdefault(section, Section())
@@ -145,7 +150,10 @@ def load_variant(path):
         _fail(path, 1, "a correct variant has BASE = None and LOSES = {}")
     if kind == "bug" and (not isinstance(base, str) or not loses):
         _fail(path, 1, "a bug names its BASE variant and what it LOSES")
-    return Variant(path.stem, kind, base, dict(loses), description.strip(), sections, path)
+    misses = metadata.get("SELFCHECK_MISSES", {})
+    if not isinstance(misses, dict) or not set(misses) <= set(loses):
+        _fail(path, 1, "SELFCHECK_MISSES must be a dict {part id in LOSES: why}")
+    return Variant(path.stem, kind, base, dict(loses), description.strip(), sections, path, dict(misses))
 
 
 def find_variant_file(corpus_dir, name):

@@ -2,6 +2,10 @@
 KIND = "bug"
 BASE = "c16_squeeze_safe"
 LOSES = {"rnn_forward": "squeeze", "rnn_backward": "squeeze", "rnn_loss": "upstream:rnn_forward"}
+SELFCHECK_MISSES = {
+    'rnn_forward': "the notebook's inputs have no dimension of size 1",
+    'rnn_backward': "the notebook's inputs have no dimension of size 1",
+    'rnn_loss': "the notebook's inputs have no dimension of size 1"}
 
 # ==== rnn_layers.py ====
 

@@ -1,0 +1,257 @@
+"""The sandbox's resident process: imports the runtime once, then forks one
+fresh child per request. Runs INSIDE the sandbox, started as
+
+    python -I -S -B zygote.py --pylib DIR --pristine DIR --runs DIR [--drop-uid U]
+
+It reads requests from stdin and writes responses to stdout, each a frame
+(see `frame`). Per request it makes a fresh copy of the pristine submission
+(so nothing a check writes reaches the next), forks, and in the child sets
+the request's resource limits, drops to the sandbox uid, and runs child.py's
+`run_request` on that copy. It collects the child's stdout, stderr and reply
+(each capped), waits for it within the request's wall-clock limit, kills it
+and every process of the sandbox uid, and answers with what happened.
+
+Trust: nothing secret here; the child's output is only ever copied as bytes.
+The grader validates every reply (protocol.decode) on its own side.
+"""
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import struct
+import sys
+import time
+
+HEADER = struct.Struct("<II")
+PRELOAD = ("json", "math", "copy", "collections", "functools", "itertools", "random", "time", "warnings",
+           "h5py", "numpy.linalg", "numpy.random", "urllib.request", "tempfile", "pickle", "glob", "re",
+           "string", "struct", "io", "shutil", "subprocess", "signal", "socket", "threading", "textwrap",
+           "operator", "dataclasses", "typing", "inspect", "ctypes", "multiprocessing", "faulthandler")
+GRACE_SECONDS = 2.0   # after the child exits, how long a leftover may hold its pipes open
+
+
+def frame(header, payload=b""):
+    data = json.dumps(header).encode("utf-8")
+    return HEADER.pack(len(data), len(payload)) + data + payload
+
+
+def _read_exactly(stream, size):
+    chunks, left = [], size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream, max_bytes=1 << 31):
+    """(header dict, payload bytes), or (None, None) at the end of the stream."""
+    head = _read_exactly(stream, HEADER.size)
+    if head is None:
+        return None, None
+    header_len, payload_len = HEADER.unpack(head)
+    if header_len > (1 << 20) or payload_len > max_bytes:
+        raise ValueError("frame too large")
+    header = json.loads(_read_exactly(stream, header_len) or b"{}")
+    payload = _read_exactly(stream, payload_len) if payload_len else b""
+    return header, payload
+
+
+def _parse_argv(argv):
+    return {flag.lstrip("-").replace("-", "_"): value for flag, value in zip(argv[::2], argv[1::2])}
+
+
+def kill_uid(uid):
+    """SIGKILL every process whose real uid is uid (leftovers a child double-forked)."""
+    for _ in range(3):
+        found = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/status" % entry) as f:
+                    line = next(text for text in f if text.startswith("Uid:"))
+                if int(line.split()[1]) == uid:
+                    os.kill(int(entry), signal.SIGKILL)
+                    found = True
+            except (OSError, StopIteration, ValueError):
+                continue
+        if not found:
+            return
+        time.sleep(0.02)
+
+
+def fresh_copy(pristine, runs, number, uid):
+    """A private, writable copy of the submission for one child."""
+    target = os.path.join(runs, "run-%d" % number)
+    shutil.copytree(pristine, target, symlinks=False)
+    if uid is not None:
+        for dirpath, dirnames, filenames in os.walk(target):
+            for name in [dirpath] + [os.path.join(dirpath, n) for n in dirnames + filenames]:
+                os.lchown(name, uid, uid)
+                os.chmod(name, 0o700 if os.path.isdir(name) else 0o600)
+    return target
+
+
+def child_main(limits, request_bytes, result_fd, out_fd, err_fd, run_dir, uid):
+    """In the forked child: confine, then run the request on run_dir. Never returns."""
+    code = 0
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        os.closerange(3, result_fd)
+        os.closerange(result_fd + 1, 1 << 16)
+        for name, value in (("RLIMIT_CPU", (limits["cpu_seconds"], limits["cpu_seconds"] + 1)),
+                            ("RLIMIT_AS", (limits["memory_bytes"],) * 2),
+                            ("RLIMIT_NPROC", (limits["processes"],) * 2),
+                            ("RLIMIT_FSIZE", (limits["file_bytes"],) * 2),
+                            ("RLIMIT_CORE", (0, 0))):
+            resource.setrlimit(getattr(resource, name), value)
+        if uid is not None:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        os.chdir(run_dir)
+        sys.path.append(run_dir)
+        import faulthandler
+        # Where a run that will not finish is stuck, in its stderr, just before the limit.
+        faulthandler.dump_traceback_later(max(limits["wall_seconds"] - 0.5, 0.1), exit=True)
+        import child
+        import protocol
+        import assignment_ops
+        arrays, request = protocol.decode(request_bytes, max_bytes=1 << 30)
+        reply, fatal = child.run_request(request, arrays, assignment_ops, request["package"], run_dir)
+        try:
+            message = protocol.encode(reply, {"errors": reply.errors, "fatal": fatal, "warnings": reply.warnings,
+                                              "notes": reply.notes})
+        except BaseException as exc:
+            message = protocol.encode({}, {"errors": {}, "fatal": "results could not be sent: %s" % exc})
+        view = memoryview(message)
+        while view:
+            view = view[os.write(result_fd, view):]
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # the student may have closed or replaced it
+                pass
+    except BaseException:
+        code = 70
+    os._exit(code)
+
+
+def collect(pid, pipes, caps, wall_seconds):
+    """Read the child's pipes (capped) until they close or the deadline; returns
+    (buffers, dropped byte counts, status, wait status)."""
+    buffers = {name: bytearray() for name in pipes}
+    dropped = {name: 0 for name in pipes}
+    open_fds = {fd: name for name, fd in pipes.items()}
+    deadline = time.monotonic() + wall_seconds
+    status, exited, exited_at = None, None, None
+    while open_fds:
+        now = time.monotonic()
+        if now > deadline:
+            status = "timeout"
+            break
+        if exited is None:
+            done, wait_status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                exited, exited_at = wait_status, now
+        if exited_at is not None and now - exited_at > GRACE_SECONDS:
+            break
+        ready, _, _ = select.select(list(open_fds), [], [], 0.05)
+        for fd in ready:
+            chunk = os.read(fd, 1 << 16)
+            name = open_fds[fd]
+            if not chunk:
+                del open_fds[fd]
+                continue
+            room = max(caps[name] - len(buffers[name]), 0)
+            buffers[name] += chunk[:room]
+            dropped[name] += len(chunk) - min(len(chunk), room)
+        if dropped["reply"]:
+            status = "reply_too_large"
+            break
+    return buffers, dropped, status, exited
+
+
+def serve(options):
+    uid = int(options["drop_uid"]) if options.get("drop_uid") else None
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    number = 0
+    while True:
+        header, payload = read_frame(stdin)
+        if header is None:
+            return
+        number += 1
+        limits = header["limits"]
+        run_dir = fresh_copy(options["pristine"], options["runs"], number, uid)
+        pipes = {}
+        ends = {}
+        for name in ("stdout", "stderr", "reply"):
+            ends[name] = os.pipe()
+            pipes[name] = ends[name][0]
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            for name in ends:
+                os.close(ends[name][0])
+            child_main(limits, payload, ends["reply"][1], ends["stdout"][1], ends["stderr"][1], run_dir, uid)
+        for name in ends:
+            os.close(ends[name][1])
+        caps = {"stdout": limits["output_bytes"], "stderr": limits["output_bytes"],
+                "reply": limits["result_bytes"] + 1}
+        buffers, dropped, status, exited = collect(pid, pipes, caps, limits["wall_seconds"])
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if uid is not None:
+            kill_uid(uid)
+        if exited is None:
+            try:
+                _, exited = os.waitpid(pid, 0)
+            except ChildProcessError:
+                exited = None
+        for fd in pipes.values():
+            os.close(fd)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        answer = {"status": status or "ok", "seconds": time.monotonic() - started,
+                  "exit_code": os.WEXITSTATUS(exited) if exited is not None and os.WIFEXITED(exited) else None,
+                  "signal": os.WTERMSIG(exited) if exited is not None and os.WIFSIGNALED(exited) else None,
+                  "stdout": buffers["stdout"].decode("utf-8", "replace"), "dropped_stdout": dropped["stdout"],
+                  "stderr": buffers["stderr"].decode("utf-8", "replace"), "dropped_stderr": dropped["stderr"]}
+        stdout.write(frame(answer, bytes(buffers["reply"])))
+        stdout.flush()
+
+
+def main(argv):
+    options = _parse_argv(argv)
+    # -I leaves the script's own folder off sys.path; the kit's child files sit there.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.path.append(options["pylib"])
+    import numpy  # noqa: F401  (imported once, before any submission is on sys.path)
+    # Modules the package and typical student code use, imported while the
+    # runtime is still readable: in the fallback isolation the interpreter's
+    # own folder may be unreadable to the unprivileged uid.
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    import child  # noqa: F401
+    import childlib  # noqa: F401
+    import protocol  # noqa: F401
+    import assignment_ops  # noqa: F401
+    os.makedirs(options["runs"], exist_ok=True)
+    serve(options)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
