@@ -76,14 +76,14 @@ class BatchOutcome:
 
 # ------------------------------------------------------------ submissions
 def find_submissions(folder, exclude=()):
-    """{student: path}: every sub-folder and file of folder, except hidden entries and the
-    folders in exclude (the batch's own output). Zips are named without '.zip'; any
+    """{student: path}: every sub-folder and file of folder, except hidden entries, macOS's
+    __MACOSX and the folders in exclude (the batch's own output). Zips are named without '.zip'; any
     other file keeps its name (the grader reports it as unreadable, never skips it)."""
     folder = Path(folder)
     excluded = {Path(p).resolve() for p in exclude}
     found = {}
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.resolve() in excluded:
+        if path.name.startswith(".") or path.name == "__MACOSX" or path.resolve() in excluded:
             continue
         name = path.stem if path.suffix.lower() == ".zip" and path.is_file() else path.name
         if name in found:                # alice/ and alice.zip: keep both, by their full names

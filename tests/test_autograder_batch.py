@@ -90,11 +90,16 @@ UNREADABLE = {"missing path": _missing_path, "corrupt zip": _corrupt_zip, "empty
 
 
 @pytest.mark.parametrize("case", ["grade-batch: missing folder", "grade-batch: empty folder",
-                                  "grade-batch: --out is a file", "grade: --out is a file"]
+                                  "grade-batch: --out is a file", "grade: --out is a file",
+                                  "similarity: missing folder"]
                          + ["grade: %s" % name for name in UNREADABLE])
 def test_bad_input_gets_a_nonzero_exit_and_a_one_line_reason(case, tmp_path):
     command, _, what = case.partition(": ")
     out = tmp_path / "out"
+    if command == "similarity":
+        proc = autograder("similarity", tmp_path / "no_such_batch", "--out", out, "--quiet")
+        assert proc.returncode == 2 and one_line_reason(proc.stderr) and "no_such_batch" in proc.stderr
+        return
     if command == "grade-batch":
         folder = tmp_path / "submitted"
         if what == "empty folder":
@@ -135,6 +140,17 @@ def test_bad_input_gets_a_nonzero_exit_and_a_one_line_reason(case, tmp_path):
     assert row["status"] == "unreadable" and row["note"] and row["automatic_total"] == ""
     assert row["student"] in (tmp_path / "graded" / "summary.md").read_text().split("## Could not grade")[1]
     assert "could not grade %s: unreadable" % row["student"] in proc.stdout
+
+
+def test_similarity_is_one_of_the_kit_commands(tmp_path):
+    folder = tmp_path / "submitted"
+    copy_submission(SOLUTIONS, folder / "alice" / "rnn_captioning")
+    mutants.make_mutant(SOLUTIONS, folder / "bob" / "rnn_captioning", "rnn_step_backward_no_tanh_derivative")
+    proc = autograder("similarity", folder, "--out", tmp_path / "sim", "--quiet")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "2 submissions" in proc.stdout
+    rows = read_csv(tmp_path / "sim" / "similarity.csv")
+    assert rows and (tmp_path / "sim" / "similarity.html").is_file()
 
 
 # -------------------------------------------------------------- a batch
