@@ -126,7 +126,7 @@ def _png(figure):
     import matplotlib.pyplot as plt
     buffer = io.BytesIO()
     figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=90)
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")   # long check names stay whole
     plt.close(figure)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -136,6 +136,7 @@ def plots(totals, max_total, part_rates, check_rates):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     images = {}
     figure, ax = plt.subplots(figsize=(7, 3.2))
     bins = [max_total * i / 20 for i in range(21)] if max_total else 10
@@ -147,6 +148,7 @@ def plots(totals, max_total, part_rates, check_rates):
     ax.set_xlim(0, max_total or None)
     ax.set_xlabel("automatic points (of %g)" % max_total)
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title("Automatic totals")
     images["totals"] = _png(figure)
     for name, rates, title in (("parts", part_rates, "Full marks per part (share of graded students)"),
