@@ -116,10 +116,14 @@ def pack(path):
 
 
 def _write_reports(out_dir, files):
+    """The worker's reports, in place of any earlier ones (none left from an older grading)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in REPORT_FILES:
+        path = out_dir / name
         if name in files:
-            (out_dir / name).write_bytes(files[name])
+            path.write_bytes(files[name])
+        elif path.exists():
+            path.unlink()
 
 
 def connect(scheduler):
