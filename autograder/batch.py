@@ -216,7 +216,9 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
     out.mkdir(parents=True, exist_ok=True)
     kit, options = versions.kit_version(task), versions.grading_options(select, isolation)
     todo, statuses = {}, {}
-    for name, path in submissions.items():
+    from tqdm import tqdm
+    for name, path in tqdm(submissions.items(), desc="what changed", unit="submission", leave=False,
+                           disable=not progress or len(submissions) < 50):
         key = (versions.submission_hash(path, task), kit, options)
         if is_up_to_date(out / name, key):
             statuses[name] = read_status(out / name)
