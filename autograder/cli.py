@@ -1,49 +1,225 @@
-"""`python -m autograder grade SUBMISSION --out DIR` (and grade-batch, gradescope-bundle).
+"""The kit's commands: `python -m autograder grade | grade-batch | gradescope-bundle | similarity`.
 
-Exit status: 0 whenever grading completed, whatever the score; 2 when the
-grader itself cannot run (missing rubric, reference or data), with the reason.
+Each command's `--help` gives examples, the input it expects and its exit
+status. Bad input gets a one-line reason on stderr, never a traceback.
 """
 import argparse
 import sys
 from pathlib import Path
 
-from .grade import GraderCannotRun, grade_submission, load_assignment
+from .grade import EXIT_CANNOT_RUN, EXIT_UNREADABLE, GraderCannotRun, grade_with_status, load_assignment
+
+PROG = "python -m autograder"
+
+GRADE_EPILOG = """\
+examples:
+  %(prog)s submitted/alice/rnn_captioning --out out/alice
+  %(prog)s alice.zip --out out/alice
+  %(prog)s alice.zip --out out/alice -k "rnn_step and not float32"   # a quick partial run
+
+SUBMISSION is the assignment folder (as released: rnn_captioning/ with
+captioning/rnn_layers.py and captioning/classifiers/rnn.py), a .zip of it
+(with or without the top folder), or nbgrader's submitted/<student>/rnn_captioning.
+
+Writes DIR/results.json (Gradescope's schema), DIR/report.md and DIR/report.html.
+
+exit status:
+  0  graded (whatever the score)
+  2  the grader cannot run (rubric, reference or dataset missing; run `make data`),
+     or bad arguments (e.g. --out is a file)
+  3  the submission could not be read (missing path, damaged or empty zip, no
+     captioning/rnn_layers.py where expected): the reason on stderr; the reports
+     are still written, every check failed with that reason
+"""
+
+BATCH_EPILOG = """\
+examples:
+  %(prog)s submitted/ --out out/graded                 # nbgrader's submitted/<student>/rnn_captioning
+  %(prog)s zips/ --out out/graded --jobs 4             # one <student>.zip each
+  %(prog)s submitted/ --out out/graded --similarity    # and compare the code (out/graded/similarity/)
+  %(prog)s submitted/ --out out/graded --scheduler tcp://10.0.0.5:8786   # on a Dask cluster
+
+expected layout (one entry per student; the entry's name is the student id):
+  FOLDER/alice/rnn_captioning/captioning/rnn_layers.py    nbgrader's submitted/ folder
+  FOLDER/bob/captioning/rnn_layers.py                     the assignment folder's contents
+  FOLDER/carol.zip                                        a zip of either
+Hidden entries (.name) are skipped; any other file is reported as unreadable.
+
+Writes, in DIR:
+  <student>/results.json, report.md, report.html   each student's reports
+  <student>/status.json                             graded / unreadable / grader error, and the cache key
+  grades.csv        a max-points row, then one row per student: status, a column per part
+                    (manual questions empty until graded), automatic total
+  lms_grades.csv    student_id,total (automatic points; empty when not graded): for an LMS import
+  summary.md, summary.html   the class summary (plots, most-failed checks with their hint,
+                    the list of submissions that could not be graded)
+
+Resumable: a submission is graded again only when the graded files, the kit
+(grading code, reference, rubric) or the options changed, or when its last
+grading hit a grader error.
+
+exit status:
+  0  every submission graded
+  1  done, but some submissions could not be graded (listed; see summary.md)
+  2  could not run: FOLDER missing or holding no submission, --out is a file,
+     the grader cannot run, or the Dask scheduler cannot be reached or went away
+     (a re-run grades only what is missing)
+"""
+
+BUNDLE_EPILOG = """\
+examples:
+  %(prog)s out/gradescope_autograder.zip
+
+Upload the zip as the autograder of a Gradescope programming assignment
+(Ubuntu 22.04 base image); see autograder/README.md. Needs `make data` first.
+
+exit status:
+  0  written
+  2  the grader cannot run (rubric, reference or dataset missing), or the zip's path is a folder
+"""
+
+SIMILARITY_EPILOG = """\
+examples:
+  %(prog)s submitted/ --out out/similarity
+  %(prog)s submitted/ --out out/similarity --reference known_solutions/
+
+FOLDER holds one submission per student, as grade-batch takes them. --reference
+holds known solutions (public repositories, earlier years). Student code is
+parsed, never run. Writes similarity.csv, similarity.html, similarity.png and
+summary.md; how to read them: similarity/README.md.
+
+exit status:
+  0  done, no pair at or above the threshold
+  1  done, at least one pair flagged
+  2  could not run (FOLDER or --reference missing)
+"""
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    grade = commands.add_parser("grade", help="grade one submission (folder, zip or nbgrader folder)")
-    grade.add_argument("submission")
-    grade.add_argument("--out", required=True, help="folder for results.json, report.md, report.html")
+class BadInput(Exception):
+    """A command-line input the command cannot use (one line, no traceback)."""
+
+
+def _parser():
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0], formatter_class=formatter,
+                                     epilog="`%s COMMAND --help` shows each command's examples and exit status."
+                                     % PROG)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade = commands.add_parser("grade", help="grade one submission (folder, zip or nbgrader folder)",
+                                description="Grade one submission with the hidden checks, in the sandbox.",
+                                epilog=GRADE_EPILOG, formatter_class=formatter)
+    grade.add_argument("submission", help="the submission: folder, .zip, or submitted/<student>/rnn_captioning")
+    grade.add_argument("--out", required=True, metavar="DIR", help="folder for results.json, report.md, report.html")
     grade.add_argument("--isolation", choices=["bubblewrap", "unprivileged-user", "rlimits-only"],
                        help="force an isolation level (default: the best available)")
-    grade.add_argument("-k", dest="select", help="run only the checks matching this keyword expression")
+    grade.add_argument("-k", dest="select", metavar="EXPR",
+                       help="run only the checks matching this keyword expression (check ids <part>::<check>)")
     grade.add_argument("--lanes", type=int, choices=[1, 2],
                        help="sandboxes run side by side: 2 runs training beside the other checks "
                             "(default: 2 when the machine has a second core)")
-    batch = commands.add_parser("grade-batch", help="grade every submission in a folder")
-    batch.add_argument("folder")
-    batch.add_argument("--out", required=True)
-    batch.add_argument("--jobs", type=int, default=2, help="submissions graded at the same time")
-    batch.add_argument("-k", dest="select", help="run only the checks matching this keyword expression")
-    bundle = commands.add_parser("gradescope-bundle", help="write the Gradescope autograder zip")
+
+    batch = commands.add_parser("grade-batch", help="grade every submission in a folder (parallel, resumable)",
+                                description="Grade every submission in FOLDER, each in its own grader process.",
+                                epilog=BATCH_EPILOG, formatter_class=formatter)
+    batch.add_argument("folder", help="one sub-folder or .zip per student")
+    batch.add_argument("--out", required=True, metavar="DIR", help="folder for every report, grades.csv, summary")
+    batch.add_argument("--jobs", type=int, default=2,
+                       help="submissions graded at the same time (default %(default)s; with --scheduler, "
+                            "the cluster's workers decide)")
+    batch.add_argument("-k", dest="select", metavar="EXPR",
+                       help="run only the checks matching this keyword expression")
+    batch.add_argument("--isolation", choices=["bubblewrap", "unprivileged-user", "rlimits-only"],
+                       help="force an isolation level (default: the best available)")
+    batch.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="grade on this Dask distributed cluster (each worker runs the kit's grader "
+                            "with its own sandbox); see autograder/README.md")
+    batch.add_argument("--similarity", action="store_true",
+                       help="then compare the graded files of every submission (DIR/similarity/)")
+    batch.add_argument("--reference", metavar="DIR", help="with --similarity: known solutions to compare with")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    bundle = commands.add_parser("gradescope-bundle", help="write the Gradescope autograder zip",
+                                 description="Write the autograder zip for a Gradescope programming assignment.",
+                                 epilog=BUNDLE_EPILOG, formatter_class=formatter)
     bundle.add_argument("zip", help="the zip to write, e.g. out/gradescope_autograder.zip")
-    args = parser.parse_args(argv)
+
+    similarity = commands.add_parser("similarity", help="find copied code in a batch (and against known solutions)",
+                                     description="Compare the graded files of every submission in FOLDER.",
+                                     epilog=SIMILARITY_EPILOG, formatter_class=formatter)
+    similarity.add_argument("folder", help="the batch: one sub-folder or .zip per student")
+    similarity.add_argument("--out", required=True, metavar="DIR", help="folder for the reports (created)")
+    similarity.add_argument("--reference", metavar="DIR", help="known solutions to compare every submission with")
+    similarity.add_argument("--threshold", type=float, default=None, help="flag pairs scoring at least this (0..1)")
+    similarity.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def _out_folder(path):
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise BadInput("--out %s is a file, not a folder" % out)
+    return out
+
+
+def run_similarity_command(folder, out, reference=None, threshold=None, progress=True):
+    """`similarity`: similarity.run.run_similarity, its console table; returns the exit status."""
+    from similarity.report import console_text
+    from similarity.run import run_similarity
+    try:
+        result = run_similarity(folder, out, reference=reference, threshold=threshold, progress=progress)
+    except FileNotFoundError as exc:
+        raise BadInput(str(exc))
+    print(console_text(result))
+    return result.exit_code
+
+
+def _grade(args):
+    out = _out_folder(args.out)
+    grade, unreadable = grade_with_status(args.submission, out, isolation=args.isolation, select=args.select,
+                                          lanes=args.lanes)
+    if unreadable:
+        print("%s: could not be read: %s (reports in %s)" % (args.submission, unreadable, out), file=sys.stderr)
+        return EXIT_UNREADABLE
+    print("%s: %g / %g automatic points (isolation: %s); reports in %s"
+          % (args.submission, grade.score, grade.max_score, grade.isolation, out))
+    return 0
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
     try:
         if args.command == "grade":
-            result = grade_submission(args.submission, args.out, isolation=args.isolation, select=args.select,
-                                      lanes=args.lanes)
-            print("%s: %g / %g automatic points (isolation: %s); reports in %s"
-                  % (args.submission, result.score, result.max_score, result.isolation, args.out))
-        elif args.command == "gradescope-bundle":
+            return _grade(args)
+        if args.command == "gradescope-bundle":
             from .gradescope_bundle import build_bundle
+            if Path(args.zip).is_dir():
+                raise BadInput("%s is a folder; give the zip file to write" % args.zip)
             path = build_bundle(args.zip, load_assignment())
             print("%s: %.1f MB; upload it as the assignment's autograder" % (path, path.stat().st_size / 1e6))
-        else:
-            from .batch import grade_batch
-            grade_batch(Path(args.folder), Path(args.out), jobs=args.jobs, select=args.select)
+            return 0
+        if args.command == "similarity":
+            if args.threshold is not None and not 0 < args.threshold <= 1:
+                raise BadInput("--threshold must be in (0, 1]")
+            return run_similarity_command(args.folder, _out_folder(args.out), args.reference, args.threshold,
+                                          progress=not args.quiet)
+        from .batch import BatchCannotRun, grade_batch
+        if args.reference and not args.similarity:
+            raise BadInput("--reference goes with --similarity")
+        if args.reference and not Path(args.reference).is_dir():
+            raise BadInput("--reference %s is not a folder" % args.reference)
+        if args.jobs < 1:
+            raise BadInput("--jobs must be at least 1")
+        try:
+            outcome = grade_batch(Path(args.folder), _out_folder(args.out), jobs=args.jobs, select=args.select,
+                                  isolation=args.isolation, scheduler=args.scheduler, similarity=args.similarity,
+                                  reference=args.reference, progress=not args.quiet)
+        except BatchCannotRun as exc:
+            raise BadInput(str(exc))
+        return outcome.exit_code
+    except BadInput as exc:
+        print("%s %s: %s" % (PROG, args.command, exc), file=sys.stderr)
+        return EXIT_CANNOT_RUN
     except GraderCannotRun as exc:
         print("the grader cannot run: %s" % exc, file=sys.stderr)
-        return 2
-    return 0
+        return EXIT_CANNOT_RUN

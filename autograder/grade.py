@@ -23,6 +23,12 @@ class GraderCannotRun(Exception):
     """A problem of the grader's installation, not of the submission."""
 
 
+# Exit status of `python -m autograder grade` (cli.py): the batch reads it.
+EXIT_GRADED = 0
+EXIT_CANNOT_RUN = 2        # the grader's installation, or bad command-line arguments
+EXIT_UNREADABLE = 3        # the submission could not be read: reports written, every check failed with the reason
+
+
 def load_assignment(folder=None):
     """The assignment, after checking that everything grading needs is in place."""
     try:
@@ -67,6 +73,13 @@ def grade_submission(submission_path, out_dir, isolation=None, select=None, assi
                      on_row=None):
     """Grade one submission and write its reports; returns the report.Grade.
     on_row(scored rows so far, part summaries) follows every check (partial results)."""
+    return grade_with_status(submission_path, out_dir, isolation, select, assignment, lanes, on_row)[0]
+
+
+def grade_with_status(submission_path, out_dir, isolation=None, select=None, assignment=None, lanes=None,
+                      on_row=None):
+    """grade_submission's work; returns (report.Grade, why the submission could not be
+    read, or None when it was read and graded)."""
     task = assignment or load_assignment()
     started = time.monotonic()
     isolation = isolation or detect_isolation()
@@ -78,11 +91,12 @@ def grade_submission(submission_path, out_dir, isolation=None, select=None, assi
             notes += prepared.notes
             notes.append("provided modules replaced by the kit's copies: " + ", ".join(prepared.replaced))
         except submission.SubmissionError as exc:
-            prepared = None
+            prepared, unreadable = None, str(exc)
             notes.append("the submission could not be read: %s" % exc)
+        else:
+            unreadable = None
         if prepared is None:
-            rows = runner.unreadable_rows(task, "the submission could not be read: %s"
-                                          % notes[-1].split(": ", 1)[-1])
+            rows = runner.unreadable_rows(task, "the submission could not be read: %s" % unreadable)
         else:
             sandboxes = [Sandbox(prepared.scratch_dir, task.child_ops, isolation=isolation)
                          for _ in range(lanes or lanes_for_this_machine())]
@@ -105,7 +119,7 @@ def grade_submission(submission_path, out_dir, isolation=None, select=None, assi
         grade = report.Grade(str(submission_path), isolation, scored, summaries,
                              time.monotonic() - started, notes, _logs(log), curves)
         report.write_all(grade, Path(out_dir))
-        return grade
+        return grade, unreadable
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -16,11 +16,35 @@ from autograder.paths import KIT_ROOT
 
 from .import_grades import ImportProblem, import_grades, summary_line
 
+EPILOG = """\
+examples:
+  %(prog)s out/graded --assignment rnn_captioning                    # a grade-batch folder
+  %(prog)s out/graded --assignment rnn_captioning --create-students
+  %(prog)s out/graded/alice --assignment rnn_captioning --student alice
+
+expected layout of RESULTS (what the grader writes):
+  RESULTS/<student>/results.json    a batch folder from `python -m autograder grade-batch`;
+                                    <student> is the nbgrader student id
+  RESULTS/results.json              one student's folder from `python -m autograder grade` (--student
+                                    names the student; default: the folder's name)
+
+Run it from the course root (where nbgrader_config.py and gradebook.db are),
+after `nbgrader autograde`, which overwrites imported scores.
+
+exit status:
+  0  every student imported
+  1  some students were not imported (each reported; the others are imported)
+  2  nothing could be imported (no results found, unknown assignment or database)
+"""
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m nbgrader_bridge", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("import-grades", help="put the sandboxed grader's scores into gradebook.db")
+    command = commands.add_parser("import-grades", help="put the sandboxed grader's scores into gradebook.db",
+                                  description="Write the sandboxed grader's score of each automatic part "
+                                              "into the matching autograder cell of nbgrader's gradebook.",
+                                  epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     command.add_argument("results", help="a grade folder (with results.json) or a batch folder")
     command.add_argument("--assignment", required=True)
     command.add_argument("--student", help="the student id (default: the grade folder's name; "

@@ -105,7 +105,7 @@ def test_zip_and_nbgrader_layouts(correct_submission, tmp_path):
 def test_submission_without_package_is_graded_zero_with_a_reason(tmp_path):
     (tmp_path / "empty").mkdir()
     proc, results = run_grader(tmp_path / "empty", tmp_path / "out")
-    assert proc.returncode == 0
+    assert proc.returncode == 3, proc.stderr                       # unreadable: exit 3, reports written
     assert results["score"] == 0 and "no captioning/rnn_layers.py" in results["output"]
 
 
