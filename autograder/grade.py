@@ -16,7 +16,7 @@ from . import report, runner, scoring, submission
 from .isolation import detect_isolation
 from .paths import KIT_ROOT
 from .proxy import StudentProxy
-from .sandbox import Sandbox
+from .sandbox import Budget, Sandbox
 
 
 class GraderCannotRun(Exception):
@@ -63,10 +63,10 @@ def lanes_for_this_machine():
 
 
 def budget_seconds(task):
-    """The wall-clock budget of one grading: no call starts after it. rubric.json's
-    "time_budget_seconds" (shown to students by the self-check), else 120 s;
-    AUTOGRADER_BUDGET_SECONDS overrides both."""
-    return float(os.environ.get("AUTOGRADER_BUDGET_SECONDS", task.settings.get("time_budget_seconds", 120)))
+    """The CPU seconds one grading gives the student's code, all runs together
+    (sandbox.Budget): rubric.json's "time_budget_seconds" (shown to students by
+    the self-check), else 180 s; AUTOGRADER_BUDGET_SECONDS overrides both."""
+    return float(os.environ.get("AUTOGRADER_BUDGET_SECONDS", task.settings.get("time_budget_seconds", 180)))
 
 
 def grade_submission(submission_path, out_dir, isolation=None, select=None, assignment=None, lanes=None,
@@ -100,9 +100,9 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         else:
             sandboxes = [Sandbox(prepared.scratch_dir, task.child_ops, isolation=isolation)
                          for _ in range(lanes or lanes_for_this_machine())]
-            hung = set()
+            hung, budget = set(), Budget(budget_seconds(task), started)
             for sandbox in sandboxes:
-                sandbox.deadline = started + budget_seconds(task)
+                sandbox.budget = budget
             follow = None if on_row is None else (lambda rows_so_far: on_row(*scoring.score(
                 runner.complete_rows(task, rows_so_far, fill_missing=False), task.parts)))
             try:
@@ -112,6 +112,8 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                 if result.grader_faults:
                     notes.append("the grader hit an internal error in %d check(s); tell your instructor"
                                  % len(result.grader_faults))
+                notes.append("your code used %.1f of the %.0f CPU seconds one grading gives it"
+                             % (budget.spent, budget.cpu_seconds))
             finally:
                 for sandbox in sandboxes:
                     sandbox.close()

@@ -11,6 +11,7 @@ fork of a zygote that never ran student code, in a fresh copy of the files.
 If the zygote itself stops answering, it is killed and started anew.
 """
 import json
+import math
 import os
 import re
 import select
@@ -49,6 +50,37 @@ class Limits:
     result_bytes: int = 64 << 20
 
 
+class Budget:
+    """The time one grading may give the student's code, shared by its sandboxes.
+
+    It is counted in CPU seconds, which another grading on the same machine
+    does not inflate, so the same code gets the same grade under load; a wall
+    clock limit of WALL_FACTOR times as long still bounds code that sleeps."""
+
+    WALL_FACTOR = 1.5
+
+    def __init__(self, cpu_seconds, started=None):
+        self.cpu_seconds = float(cpu_seconds)
+        self.wall_deadline = (time.monotonic() if started is None else started) + self.WALL_FACTOR * self.cpu_seconds
+        self.spent = 0.0
+        self._lock = threading.Lock()
+
+    def cpu_left(self):
+        with self._lock:
+            return self.cpu_seconds - self.spent
+
+    def wall_left(self):
+        return self.wall_deadline - time.monotonic()
+
+    def charge(self, cpu_seconds):
+        with self._lock:
+            self.spent += cpu_seconds
+
+    def describe(self):
+        return ("the time budget of this grading ran out (%.0f s of CPU time for all of your code's runs, "
+                "%.0f s on the clock)" % (self.cpu_seconds, self.WALL_FACTOR * self.cpu_seconds))
+
+
 @dataclass
 class ChildRun:
     status: str                       # ok | timeout | cpu_limit | crashed | no_reply | bad_reply | reply_too_large | budget
@@ -58,6 +90,7 @@ class ChildRun:
     stderr: str = ""
     returncode: int = None
     wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     detail: str = ""
     stuck_in: str = None              # where a run that did not finish was: "function (file, line N)"
 
@@ -88,7 +121,7 @@ class Sandbox:
         self.scratch_dir = Path(scratch_dir)
         self.isolation = isolation or detect_isolation()
         self.uid, self._lease = None, None
-        self.deadline = None            # monotonic time after which no call starts (the grading budget)
+        self.budget = None              # a Budget: no call starts once it is spent, none runs past it
         self._zygote, self._zygote_log = None, []
         if self.isolation in ("bubblewrap", "unprivileged-user"):
             self.uid, self._lease = lease_uid()
@@ -237,14 +270,15 @@ class Sandbox:
         """Run one request in a fresh child; returns a ChildRun (never raises for student faults)."""
         limits = limits or Limits()
         started = time.monotonic()
-        wall = limits.wall_seconds
-        if self.deadline is not None:
-            wall = min(wall, self.deadline - started)
-            if wall < 0.5:
-                return ChildRun(status="budget", detail="not run: the time budget of this grading ran out")
+        wall, cpu = limits.wall_seconds, limits.cpu_seconds
+        if self.budget is not None:
+            wall = min(wall, self.budget.wall_left())
+            cpu = min(cpu, max(int(math.ceil(self.budget.cpu_left())), 0))
+            if wall < 0.5 or cpu < 1:
+                return ChildRun(status="budget", detail="not run: " + self.budget.describe())
         if self._zygote is None or self._zygote.poll() is not None:
             self._start_zygote()
-        header = {"limits": {"wall_seconds": wall, "cpu_seconds": limits.cpu_seconds,
+        header = {"limits": {"wall_seconds": wall, "cpu_seconds": cpu,
                              "memory_bytes": limits.memory_bytes, "processes": limits.processes,
                              "file_bytes": limits.file_bytes, "output_bytes": limits.output_bytes,
                              "result_bytes": limits.result_bytes}}
@@ -261,6 +295,13 @@ class Sandbox:
             return run
         run = self._run_from(answer, reply, limits, wall)
         run.wall_seconds = time.monotonic() - started
+        run.cpu_seconds = float(answer.get("cpu_seconds", 0.0))
+        if self.budget is not None:
+            self.budget.charge(run.cpu_seconds)
+            cut_short = (run.status == "cpu_limit" and cpu < limits.cpu_seconds) or \
+                (run.status == "timeout" and wall < limits.wall_seconds)
+            if cut_short:
+                run.status, run.detail = "budget", "stopped: " + self.budget.describe()
         return run
 
     def _run_from(self, answer, reply, limits, wall):

@@ -181,6 +181,12 @@ def collect(pid, pipes, caps, wall_seconds):
     return buffers, dropped, status, exited
 
 
+def _children_cpu_seconds():
+    """CPU time (user + system) of every child reaped so far, the grandchildren they reaped included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def serve(options):
     uid = int(options["drop_uid"]) if options.get("drop_uid") else None
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
@@ -198,6 +204,7 @@ def serve(options):
             ends[name] = os.pipe()
             pipes[name] = ends[name][0]
         started = time.monotonic()
+        spent_before = _children_cpu_seconds()
         pid = os.fork()
         if pid == 0:
             for name in ends:
@@ -223,6 +230,7 @@ def serve(options):
             os.close(fd)
         shutil.rmtree(run_dir, ignore_errors=True)
         answer = {"status": status or "ok", "seconds": time.monotonic() - started,
+                  "cpu_seconds": _children_cpu_seconds() - spent_before,
                   "exit_code": os.WEXITSTATUS(exited) if exited is not None and os.WIFEXITED(exited) else None,
                   "signal": os.WTERMSIG(exited) if exited is not None and os.WIFSIGNALED(exited) else None,
                   "stdout": buffers["stdout"].decode("utf-8", "replace"), "dropped_stdout": dropped["stdout"],

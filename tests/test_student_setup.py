@@ -187,7 +187,7 @@ def test_release_readme_states_the_grading_rules_with_their_defined_figures():
     text = (RELEASE / "README.md").read_text()
     rules = text[text.index("## How your code is graded"):text.index("## How to submit")]
     settings = json.loads((RELEASE / "rubric.json").read_text())
-    assert "%d seconds in all" % settings["time_budget_seconds"] in rules
+    assert "%d seconds of CPU time per grading" % settings["time_budget_seconds"] in rules
     thresholds = TASK.reference().module("check_data").OVERFIT_SETTINGS
     assert "below %g (RNN) and %g (LSTM)" % (thresholds["rnn"]["threshold"], thresholds["lstm"]["threshold"]) in rules
     automatic = sum(p.points for p in TASK.parts.values() if p.kind == "auto")
