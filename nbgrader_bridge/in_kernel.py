@@ -156,15 +156,23 @@ def hidden_rows(part_id, task):
 
     One context per kernel: the rows of the parts checked before this one
     (the notebook's earlier test cells) are there, so a composite can be
-    judged given the student's own failing step (error carried forward)."""
+    judged given the student's own failing step (error carried forward). A
+    part it uses whose hidden checks have not run in this kernel (its cell
+    stopped at the visible check's assert, or was not run) is checked first,
+    as the grader checks every part in rubric order."""
     sandbox = _SANDBOX.setdefault(task.id, InKernelSandbox(task))
     context = _CONTEXT.get(task.id)
     if context is None:
         context = _CONTEXT[task.id] = runner.CheckContext(task, StudentProxy(sandbox, [], task.package),
                                                           task.reference())
     context.rows[:] = [row for row in context.rows if row.part != part_id]   # a cell run again
-    part = task.parts[part_id]
     timed_out, faults = set(), []
+    checked = {row.part for row in context.rows}
+    used = assignments.upstream_closure(part_id, task.parts)
+    for dep in [p for p in task.parts if p in used and p not in checked and task.parts[p].kind == "auto"]:
+        for check in task.parts[dep].checks:
+            runner.run_one(context, task.parts[dep], check, timed_out, None, faults)
+    part = task.parts[part_id]
     return [runner.run_one(context, part, check, timed_out, None, faults) for check in part.checks]
 
 
