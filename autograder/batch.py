@@ -17,41 +17,15 @@ file is written only after its grading finished, so an interrupted run loses
 only the submissions in flight.
 """
 import json
-import os
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import versions
-from .grade import EXIT_GRADED, EXIT_UNREADABLE, grade_in_subprocess, load_assignment
-
-GRADED, UNREADABLE, GRADER_ERROR = "graded", "unreadable", "grader error"
-NOT_GRADED = "not graded"            # in flight when the cluster went away (no status.json)
-FINAL = (GRADED, UNREADABLE)          # statuses a re-run keeps; a grader error is tried again
-STATUS_FILE = "status.json"
-REPORT_FILES = ("results.json", "report.md", "report.html")
-
-
-class BatchCannotRun(Exception):
-    """The batch as a whole cannot run (missing or empty folder, cluster unreachable): one line."""
-
-
-@dataclass
-class Status:
-    status: str
-    reason: str = ""
-    submission_hash: str = ""
-    kit_version: str = ""
-    options: dict = field(default_factory=dict)
-    seconds: float = 0.0
-    where: str = "local"
-
-    @property
-    def graded(self):
-        return self.status == GRADED
-
+from .batch_status import (GRADER_ERROR, NOT_GRADED, REPORT_FILES, BatchCannotRun, Status, forget,
+                           is_up_to_date, read_status, status_from_run, write_status)
+from .grade import grade_in_subprocess, load_assignment
 
 @dataclass
 class BatchOutcome:
@@ -104,57 +78,6 @@ def check_folder(folder, out):
     if not submissions:
         raise BatchCannotRun("%s holds no submissions (expected one sub-folder or .zip per student)" % folder)
     return submissions
-
-
-# ----------------------------------------------------------------- status
-def read_status(out_dir):
-    try:
-        data = json.loads((Path(out_dir) / STATUS_FILE).read_text())
-        return Status(**data)
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def write_status(out_dir, status):
-    """status.json, written whole (a reader never sees half of it)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    temporary = out_dir / (".%s.%d" % (STATUS_FILE, os.getpid()))
-    temporary.write_text(json.dumps(asdict(status), indent=1))
-    os.replace(temporary, out_dir / STATUS_FILE)
-
-
-def is_up_to_date(out_dir, key):
-    """Was this submission graded (or found unreadable) with this cache key?"""
-    status = read_status(out_dir)
-    return (status is not None and status.status in FINAL
-            and (status.submission_hash, status.kit_version, status.options) == key
-            and (Path(out_dir) / "results.json").is_file())
-
-
-def forget(out_dir):
-    """Before a grading: its old status no longer holds."""
-    try:
-        (Path(out_dir) / STATUS_FILE).unlink()
-    except FileNotFoundError:
-        pass
-
-
-UNREADABLE_LINE = re.compile(r": could not be read: (.*) \(reports in .*\)$")
-
-
-def status_from_run(returncode, stderr, results_present):
-    """(status, reason) from how `python -m autograder grade` ended."""
-    lines = [line for line in (stderr or "").strip().splitlines() if line.strip()]
-    last = lines[-1].strip() if lines else ""
-    if returncode == EXIT_GRADED and results_present:
-        return GRADED, ""
-    if returncode == EXIT_UNREADABLE and results_present:
-        match = UNREADABLE_LINE.search(last)
-        return UNREADABLE, match.group(1) if match else last
-    if returncode == EXIT_GRADED:
-        return GRADER_ERROR, "the grader wrote no results.json"
-    return GRADER_ERROR, last or "the grader exited with status %s" % returncode
 
 
 # ---------------------------------------------------------------- grading

@@ -27,13 +27,14 @@ import uuid
 import zipfile
 from pathlib import Path
 
+from .batch_status import GRADER_ERROR, REPORT_FILES, BatchCannotRun, forget, status_from_run
+
 SEND_SUFFIXES = {".py", ".ipynb", ".zip"}
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", ".git", "__MACOSX"}
 MAX_PAYLOAD_BYTES = 200 << 20
 CONNECT_TIMEOUT = 10            # seconds to reach the scheduler at the start
 WORKER_TIMEOUT = 60            # seconds to wait for a first worker
 LOST_TIMEOUT = 30               # seconds without a scheduler before the run stops
-REPORT_FILES = ("results.json", "report.md", "report.html")
 POLL_SECONDS = 0.2
 
 
@@ -128,7 +129,6 @@ def _write_reports(out_dir, files):
 
 def connect(scheduler):
     """A Client of the scheduler with at least one worker, or BatchCannotRun (one line)."""
-    from .batch import BatchCannotRun
     try:
         from distributed import Client
         # distributed logs every failed reconnection with a traceback; the run says it in one line.
@@ -153,7 +153,6 @@ def connect(scheduler):
 def _outcome(future):
     """(status, reason, seconds, where) of a finished future."""
     from distributed import KilledWorker
-    from .batch import GRADER_ERROR, status_from_run
     try:
         reply = future.result()
     except KilledWorker:
@@ -170,7 +169,6 @@ def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
     """Grade todo ({student: (path, cache key)}) on the cluster; record(name, (status, reason,
     seconds), where, counts) after each, as it finishes. Raises ClusterGone when the scheduler
     is lost (finished submissions are recorded)."""
-    from .batch import GRADER_ERROR, forget
     counts, running = {}, {}
     pending = list(todo.items())
     try:
