@@ -7,19 +7,28 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import assignment as assignments
 from .grade import EXIT_CANNOT_RUN, EXIT_UNREADABLE, GraderCannotRun, grade_with_status, load_assignment
 
-PROG = "python -m autograder"
+
+
+def program_name():
+    """How the user called us: the installed command's name, or `python -m autograder`."""
+    called = Path(sys.argv[0]).name
+    return "python -m autograder" if called in ("__main__.py", "-m", "-c", "") else called
+
+
+PROG = program_name()
 
 GRADE_EPILOG = """\
 examples:
-  %(prog)s submitted/alice/rnn_captioning --out out/alice
+  %(prog)s submitted/alice/{id} --out out/alice
   %(prog)s alice.zip --out out/alice
-  %(prog)s alice.zip --out out/alice -k "rnn_step and not float32"   # a quick partial run
+  %(prog)s alice.zip --out out/alice -k "{first_part} and not float32"   # a quick partial run
 
-SUBMISSION is the assignment folder (as released: rnn_captioning/ with
-captioning/rnn_layers.py and captioning/classifiers/rnn.py), a .zip of it
-(with or without the top folder), or nbgrader's submitted/<student>/rnn_captioning.
+SUBMISSION is the assignment folder (as released: {id}/ with
+{graded}), a .zip of it
+(with or without the top folder), or nbgrader's submitted/<student>/{id}.
 
 Writes DIR/results.json (Gradescope's schema), DIR/report.md and DIR/report.html.
 
@@ -28,21 +37,21 @@ exit status:
   2  the grader cannot run (rubric, reference or dataset missing; run `make data`),
      or bad arguments (e.g. --out is a file)
   3  the submission could not be read (missing path, damaged or empty zip, no
-     captioning/rnn_layers.py where expected): the reason on stderr; the reports
+     {first_file} where expected): the reason on stderr; the reports
      are still written, every check failed with that reason
 """
 
 BATCH_EPILOG = """\
 examples:
-  %(prog)s submitted/ --out out/graded                 # nbgrader's submitted/<student>/rnn_captioning
+  %(prog)s submitted/ --out out/graded                 # nbgrader's submitted/<student>/{id}
   %(prog)s zips/ --out out/graded --jobs 4             # one <student>.zip each
   %(prog)s submitted/ --out out/graded --similarity    # and compare the code (out/graded/similarity/)
   %(prog)s submitted/ --out out/graded --scheduler tcp://10.0.0.5:8786   # on a Dask cluster
 
 expected layout (one entry per student; the entry's name is the student id):
-  FOLDER/alice/rnn_captioning/captioning/rnn_layers.py    nbgrader's submitted/ folder
-  FOLDER/bob/captioning/rnn_layers.py                     the assignment folder's contents
-  FOLDER/carol.zip                                        a zip of either
+  FOLDER/alice/{id}/{first_file}    nbgrader's submitted/ folder
+  FOLDER/bob/{first_file}    the assignment folder's contents
+  FOLDER/carol.zip    a zip of either
 Hidden entries (.name) are skipped; any other file is reported as unreadable.
 
 Writes, in DIR:
@@ -99,8 +108,21 @@ class BadInput(Exception):
     """A command-line input the command cannot use (one line, no traceback)."""
 
 
+def help_names():
+    """The assignment's own names for the examples in --help (placeholders when it cannot load)."""
+    try:
+        task = assignments.load()
+    except Exception:               # --help must work even when the kit is incomplete
+        return {"id": "ASSIGNMENT", "first_part": "PART", "first_file": "PACKAGE/FILE.py",
+                "graded": "the graded files"}
+    files = ["%s/%s" % (task.package, path) for path in task.graded_files.values()]
+    return {"id": task.id, "first_part": task.auto_parts[0].id, "first_file": files[0],
+            "graded": " and ".join(files)}
+
+
 def _parser():
     formatter = argparse.RawDescriptionHelpFormatter
+    names = help_names()
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0], formatter_class=formatter,
                                      epilog="`%s COMMAND --help` shows each command's examples and exit status."
                                      % PROG)
@@ -108,8 +130,8 @@ def _parser():
 
     grade = commands.add_parser("grade", help="grade one submission (folder, zip or nbgrader folder)",
                                 description="Grade one submission with the hidden checks, in the sandbox.",
-                                epilog=GRADE_EPILOG, formatter_class=formatter)
-    grade.add_argument("submission", help="the submission: folder, .zip, or submitted/<student>/rnn_captioning")
+                                epilog=GRADE_EPILOG.format(**names), formatter_class=formatter)
+    grade.add_argument("submission", help="the submission: folder, .zip, or submitted/<student>/%s" % names["id"])
     grade.add_argument("--out", required=True, metavar="DIR", help="folder for results.json, report.md, report.html")
     grade.add_argument("--isolation", choices=["bubblewrap", "unprivileged-user", "rlimits-only"],
                        help="force an isolation level (default: the best available)")
@@ -121,7 +143,7 @@ def _parser():
 
     batch = commands.add_parser("grade-batch", help="grade every submission in a folder (parallel, resumable)",
                                 description="Grade every submission in FOLDER, each in its own grader process.",
-                                epilog=BATCH_EPILOG, formatter_class=formatter)
+                                epilog=BATCH_EPILOG.format(**names), formatter_class=formatter)
     batch.add_argument("folder", help="one sub-folder or .zip per student")
     batch.add_argument("--out", required=True, metavar="DIR", help="folder for every report, grades.csv, summary")
     batch.add_argument("--jobs", type=int, default=2,

@@ -119,7 +119,8 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                     sandbox.close()
         scored, summaries = scoring.score(rows, task.parts)
         grade = report.Grade(str(submission_path), isolation, scored, summaries,
-                             time.monotonic() - started, notes, _logs(log), curves)
+                             time.monotonic() - started, notes, _logs(log), curves,
+                             getattr(task.grading, "METRIC_HELP", {}))
         report.write_all(grade, Path(out_dir))
         return grade, unreadable
     finally:
@@ -139,7 +140,9 @@ def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=N
 
 
 def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, env=None, timeout=None, lanes=None):
-    """Grade in a fresh interpreter (as a user would); returns (CompletedProcess, results dict or None)."""
+    """Grade in a fresh interpreter (as a user would); returns (CompletedProcess, results dict or None).
+    Paths are taken from the caller's folder (the grader runs in the kit's)."""
+    submission_path, out_dir = Path(submission_path).resolve(), Path(out_dir).resolve()
     proc = subprocess.run(grade_command(submission_path, out_dir, select, isolation, lanes), cwd=KIT_ROOT,
                           capture_output=True, text=True, env=env, timeout=timeout)
     results_path = Path(out_dir) / "results.json"

@@ -33,7 +33,7 @@ _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]"            # CSI: colours, curs
                       r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
                       r"|[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
-# One line each, for the error measures the checks table names.
+# One line each, for the error measures the checks table names (an assignment adds its own: Grade.metric_help).
 METRIC_HELP = {
     "relative error": ("relative error: the largest elementwise |yours - expected| / (|yours| + |expected|) "
                        "(a floor of 1e-8 under the denominator); 1e-8 means about 8 matching digits"),
@@ -42,8 +42,6 @@ METRIC_HELP = {
                      "relative error meaningless (float32 results, gradients)"),
     "training loss": ("training loss: the loss of your trained parameters on the whole small training set, "
                       "recomputed by the grader with the reference model"),
-    "rows that differ": ("rows that differ: sampled captions that differ from greedy decoding, each compared up "
-                         "to the expected first <END>"),
 }
 ALWAYS_EXPLAINED = ("relative error", "scaled error")
 
@@ -68,6 +66,7 @@ class Grade:
     notes: list = field(default_factory=list)
     logs: list = field(default_factory=list)      # (title, stdout, stderr, status, seconds)
     curves: dict = field(default_factory=dict)
+    metric_help: dict = field(default_factory=dict)  # the assignment's own measures: name -> one line
 
     @property
     def score(self):
@@ -245,10 +244,11 @@ def shown_logs(grade, views):
     return logs
 
 
-def explained_metrics(rows):
+def explained_metrics(rows, extra=None):
     used = {row.metric for row in rows if row.error is not None and row.metric}
     names = list(ALWAYS_EXPLAINED) + sorted(used - set(ALWAYS_EXPLAINED))
-    return [METRIC_HELP.get(name, "%s: the check's own measure" % name) for name in names]
+    known = {**METRIC_HELP, **(extra or {})}
+    return [known.get(name, "%s: the check's own measure" % name) for name in names]
 
 
 def headline_notes(grade, views):
@@ -343,7 +343,7 @@ def report_markdown(grade):
             lines.append("| %s | %s | %s | %.3g / %.3g | %s | %s |" % (
                 _cell(row.part_title), _cell(row.check), "pass" if row.passed else "FAIL",
                 row.score, row.max_score, error_text(row), _cell(message)))
-        lines += ["", "How to read the errors:"] + ["- " + line for line in explained_metrics(shown)]
+        lines += ["", "How to read the errors:"] + ["- " + line for line in explained_metrics(shown, grade.metric_help)]
     else:
         lines.append("No other check to show.")
     if grade.curves:
@@ -423,7 +423,7 @@ def report_html(grade):
     return environment.from_string(HTML_TEMPLATE).render(
         grade=grade, submission=clean(grade.submission), views=views, rows=rows,
         collapsed=sum(view.status == "not implemented" for view in views),
-        notes=headline_notes(grade, views), metrics=explained_metrics(rows), error_text=error_text,
+        notes=headline_notes(grade, views), metrics=explained_metrics(rows, grade.metric_help), error_text=error_text,
         manual=manual_text(grade),
         row_notes=row_notes, isolation=ISOLATION_TEXT.get(grade.isolation, grade.isolation),
         png=base64.b64encode(png).decode("ascii") if png else None, logs=shown_logs(grade, views))

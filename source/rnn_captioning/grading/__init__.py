@@ -21,6 +21,11 @@ CHILD_OPS = Path(__file__).with_name("child_ops.py")
 DATA_NAME = "synthetic_captioning"
 DATA_FILES = ("coco2014_captions.h5", "coco2014_vocab.json", "train2014_urls.txt", "val2014_urls.txt",
               "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5")
+# The measures of this assignment's checks, one line each in the reports' "How to read the errors".
+METRIC_HELP = {
+    "rows that differ": ("rows that differ: sampled captions that differ from greedy decoding, each compared up "
+                         "to the expected first <END>"),
+}
 
 # The registry comes after the settings above: its modules read them while it imports.
 from .parts import declare  # noqa: E402,F401
