@@ -3,15 +3,17 @@
     from demo.grading_table import run_demo
     print(run_demo())             # solutions, untouched release, typical mistakes
 
-The typical-mistakes example is generated from the solutions at demo time
-(the assignment's mutants.TYPICAL_MISTAKES), so no second copy of the package
-is committed.
+The three are laid out in out/demo/submissions/<label>/ as nbgrader's
+submitted/ folder is, and graded with grade-batch into out/demo/graded/. The
+typical-mistakes example is generated from the solutions at demo time (the
+assignment's mutants.TYPICAL_MISTAKES), so no second copy of the package is
+committed.
 """
 import shutil
 from pathlib import Path
 
 from autograder import assignment
-from autograder.grade import grade_in_subprocess
+from autograder.batch import grade_batch
 from autograder.paths import KIT_ROOT
 
 
@@ -41,26 +43,36 @@ def demo_table(results_by_submission):
     return "\n".join(lines)
 
 
+def lay_out_submissions(folder, task):
+    """folder/<label>/<assignment id>: the demo's three submissions, laid out as nbgrader's
+    submitted/<student>/ (the README's grade-batch examples grade this folder)."""
+    mutants = task.grading_module("mutants")
+    folder = Path(folder)
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(KIT_ROOT / "solutions" / task.id, folder / "solutions" / task.id)
+    shutil.copytree(KIT_ROOT / "release" / task.id, folder / "release" / task.id)
+    mutants.make_typical_mistakes(KIT_ROOT / "solutions" / task.id, folder / "typical_mistakes" / task.id)
+    return folder
+
+
 def run_demo(out_root=KIT_ROOT / "out" / "demo"):
-    """Grade solutions, the untouched release and the typical-mistakes example; return the table."""
+    """Grade solutions, the untouched release and the typical-mistakes example as one batch
+    (out_root/submissions -> out_root/graded); return the table."""
     task = assignment.load()
     mutants = task.grading_module("mutants")
     out_root = Path(out_root)
-    solutions, release = KIT_ROOT / "solutions" / task.id, KIT_ROOT / "release" / task.id
-    example = out_root / "typical_mistakes" / task.id
-    if example.parent.exists():
-        shutil.rmtree(example.parent)
-    mutants.make_typical_mistakes(solutions, example)
-    submissions = {"solutions": solutions, "release": release, "typical_mistakes": example}
-    results = {}
-    for label, folder in submissions.items():
-        proc, results[label] = grade_in_subprocess(folder, out_root / ("graded_" + label))
-        if proc.returncode != 0 or results[label] is None:
-            raise SystemExit("grading %s failed:\n%s" % (label, proc.stderr))
+    submissions = lay_out_submissions(out_root / "submissions", task)
+    outcome = grade_batch(submissions, out_root / "graded", jobs=2)
+    if outcome.not_graded:
+        raise SystemExit("grading failed: %s" % "; ".join("%s: %s" % (name, status.reason)
+                                                           for name, status in outcome.not_graded.items()))
+    results = {label: outcome.results[label] for label in ("solutions", "release", "typical_mistakes")}
     mistakes = "; ".join("%s: %s" % (mutants.MUTANTS_BY_NAME[n].part, mutants.MUTANTS_BY_NAME[n].description)
                          for n in mutants.TYPICAL_MISTAKES)
     return demo_table(results) + "\n\ntypical_mistakes = solutions with: " + mistakes + \
-        "\nreports: %s/graded_*/report.html" % out_root
+        "\nreports: %s/graded/<submission>/report.html; the class summary: %s/graded/summary.html" \
+        % (out_root, out_root)
 
 
 if __name__ == "__main__":
