@@ -47,6 +47,7 @@ bench: $(STAMP) sandbox-deps build
 	$(PY) benchmarks/reference_speed.py --runs 3
 	$(PY) benchmarks/grade_time.py
 	$(PY) benchmarks/grader_vs_nbgrader.py
+	$(PY) benchmarks/batch_throughput.py
 	$(PY) benchmarks/bleu_synthetic.py
 
 # Every student-style variant through the grader, training included (about 10 minutes).
