@@ -19,8 +19,10 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder import assignment
+from autograder.batch_status import read_status
 from autograder.scoring import part_scores
 
+SIMILARITY_TABLE = "similarity.csv"
 SCORE_SLACK = 1e-6   # results.json rounds shares to 4 decimals; they add up to the points
 
 
@@ -48,7 +50,9 @@ def results_files(results, student=None):
         return {student or path.resolve().name: path / "results.json"}
     if not path.is_dir():
         raise ImportProblem("%s is neither a grade folder (with results.json) nor a batch folder" % path)
-    found = {p.name: p / "results.json" for p in sorted(path.iterdir()) if p.is_dir()}
+    # grade-batch --similarity writes its report in a sub-folder of the batch: not a student.
+    found = {p.name: p / "results.json" for p in sorted(path.iterdir())
+             if p.is_dir() and not (p / SIMILARITY_TABLE).is_file()}
     if student is not None:
         if student not in found:
             raise ImportProblem("no folder %s/%s in the batch folder" % (path, student))
@@ -59,7 +63,12 @@ def results_files(results, student=None):
 
 
 def read_scores(results_path):
-    """{part id: score} from one results.json (the grader's per-test rows carry their part)."""
+    """{part id: score} from one results.json (the grader's per-test rows carry their part). A
+    batch's submission that was not graded (unreadable, grader error) is refused, never a zero."""
+    status = read_status(results_path.parent)
+    if status is not None and not status.graded:
+        raise ImportProblem("not graded by grade-batch (%s%s); nothing imported"
+                            % (status.status, ": " + status.reason if status.reason else ""))
     if not results_path.is_file():
         raise ImportProblem("%s is missing (the grader did not finish for this student?)" % results_path)
     try:

@@ -304,18 +304,25 @@ def test_batch_import_reports_broken_entries_and_imports_the_rest(
                     for i, t in enumerate(odd["tests"])]
     (batch / "good").mkdir()
     (batch / "good" / "results.json").write_text(json.dumps(odd))   # a part the rubric lacks
+    shutil.copytree(graded_solutions["out"], batch / "unread")     # grade-batch could not read it
+    (batch / "unread" / "status.json").write_text(json.dumps({"status": "unreadable", "reason": "empty zip"}))
+    (batch / "similarity").mkdir()                                 # grade-batch --similarity's report
+    (batch / "similarity" / "similarity.csv").write_text("a,b,score\n")
 
     proc = import_grades(str(batch), "--db", gradebook_copy)
     assert proc.returncode == 1
     assert re.search(r"broken: NOT imported: .*results.json is missing", proc.stderr)
     assert re.search(r"ghost: NOT imported: student ghost is not in the gradebook", proc.stderr)
     assert re.search(r"good: NOT imported: .*not automatic parts of the rubric: no_such_part", proc.stderr)
-    assert "2 of 5 students imported" in proc.stdout
+    assert re.search(r"unread: NOT imported: not graded by grade-batch \(unreadable: empty zip\)", proc.stderr)
+    assert "similarity" not in proc.stderr
+    assert "2 of 6 students imported" in proc.stdout
     scores = exported_scores(course, gradebook_copy, tmp_path)
     assert scores["untouched"] == graded_solutions["results"]["score"] == sum(AUTO_POINTS.values())
     assert scores["forger"] == 0
     assert scores["good"] == sum(AUTO_POINTS.values())      # unchanged: its broken entry wrote nothing
     assert "ghost" not in scores
+    assert scores.get("unread", 0) == 0
 
 
 @pytest.mark.slow
