@@ -2,8 +2,8 @@
 submissions written the ways students write this assignment, and 43 realistic
 mistakes, each declaring every part it must lose and the catalogued hint that
 part's report must carry. Every variant goes through the sandboxed grader
-(`grade-batch`, the overfit checks only for the variants whose declaration
-concerns them, plus three correct ones) and through `selfcheck.py`; two go
+(`grade-batch`; an overfit check runs only for the variants whose declaration
+concerns it, and both for three correct ones) and through `selfcheck.py`; two go
 through `nbgrader autograde` in tests/test_nbgrader_e2e.py. The full sweep,
 overfit included, is `make corpus`."""
 import concurrent.futures
@@ -34,16 +34,26 @@ materialize, verdicts = _load("materialize"), _load("verdicts")
 VARIANTS = materialize.all_variants(CORPUS)
 
 
-def trains(variant):
-    return bool(OVERFIT_PARTS & set(variant.loses)) or variant.name in TRAINED_CORRECT
+# Batch folder -> the checks its variants are graded with (training is most of the suite's time).
+BATCHES = {"layers": "not overfit", "trained_rnn": "not overfit_lstm", "trained_lstm": "not overfit_rnn",
+           "trained": None}
+
+
+def batch_of(variant):
+    """The batch folder of a variant: which overfit checks its declaration concerns."""
+    trained = OVERFIT_PARTS & set(variant.loses)
+    if variant.name in TRAINED_CORRECT or trained == OVERFIT_PARTS:
+        return "trained"
+    return {frozenset(): "layers", frozenset({"overfit_rnn"}): "trained_rnn",
+            frozenset({"overfit_lstm"}): "trained_lstm"}[frozenset(trained)]
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """Every variant materialized on the release, in two batch folders: with and without training."""
+    """Every variant materialized on the release, in the batch folder of its checks (BATCHES)."""
     root = tmp_path_factory.mktemp("corpus")
     for variant in VARIANTS:
-        folder = root / ("trained" if trains(variant) else "layers") / variant.name
+        folder = root / batch_of(variant) / variant.name
         materialize.materialize(variant.path, RELEASE, folder)
     return root
 
@@ -58,8 +68,10 @@ def grade_batch(folder, out, *extra):
 @pytest.fixture(scope="module")
 def corpus_results(corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus_graded")
-    results = grade_batch(corpus / "layers", out / "layers", "-k", "not overfit")
-    results.update(grade_batch(corpus / "trained", out / "trained"))
+    results = {}
+    for batch, select in BATCHES.items():
+        if (corpus / batch).is_dir():
+            results.update(grade_batch(corpus / batch, out / batch, *(["-k", select] if select else [])))
     return results
 
 
@@ -97,7 +109,7 @@ def test_selfcheck_agrees_with_every_declaration(corpus):
     """selfcheck.py (the notebook's visible checks): every correct variant passes
     everywhere; a bug fails exactly its declared parts, but for those its
     declaration says only inputs unlike the notebook's can show."""
-    folders = {v.name: corpus / ("trained" if trains(v) else "layers") / v.name for v in VARIANTS}
+    folders = {v.name: corpus / batch_of(v) / v.name for v in VARIANTS}
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         statuses = dict(zip(folders, pool.map(selfcheck, folders.values())))
     problems = []
