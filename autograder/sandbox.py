@@ -37,6 +37,8 @@ SANDBOX_PYTHON = "/opt/python"
 SANDBOX_PYLIB = "/opt/pylib"
 SANDBOX_GRADER = "/opt/grader"
 ZYGOTE_MARGIN = 10.0   # seconds the zygote may take beyond a call's wall limit before it is presumed dead
+BUDGET_TICK = 0.5      # seconds between two looks at the CPU time of a call in flight
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -55,7 +57,9 @@ class Budget:
 
     It is counted in CPU seconds, which another grading on the same machine
     does not inflate, so the same code gets the same grade under load; a wall
-    clock limit of WALL_FACTOR times as long still bounds code that sleeps."""
+    clock limit of WALL_FACTOR times as long still bounds code that sleeps.
+    Calls in flight in other lanes count as they run (live), so lanes running
+    side by side cannot together spend more than the budget."""
 
     WALL_FACTOR = 1.5
 
@@ -63,22 +67,59 @@ class Budget:
         self.cpu_seconds = float(cpu_seconds)
         self.wall_deadline = (time.monotonic() if started is None else started) + self.WALL_FACTOR * self.cpu_seconds
         self.spent = 0.0
+        self.live = {}                 # call in flight -> CPU seconds it has used so far
         self._lock = threading.Lock()
 
     def cpu_left(self):
         with self._lock:
-            return self.cpu_seconds - self.spent
+            return self.cpu_seconds - self.spent - sum(self.live.values())
+
+    def track(self, call, cpu_seconds):
+        """A call in flight has used cpu_seconds so far; returns whether the budget is spent."""
+        with self._lock:
+            self.live[call] = cpu_seconds
+            return self.spent + sum(self.live.values()) >= self.cpu_seconds
 
     def wall_left(self):
         return self.wall_deadline - time.monotonic()
 
-    def charge(self, cpu_seconds):
+    def charge(self, cpu_seconds, call=None):
+        """A call finished: its CPU seconds move from in flight to spent."""
         with self._lock:
+            self.live.pop(call, None)
             self.spent += cpu_seconds
 
     def describe(self):
         return ("the time budget of this grading ran out (%.0f s of CPU time for all of your code's runs, "
                 "%.0f s on the clock)" % (self.cpu_seconds, self.WALL_FACTOR * self.cpu_seconds))
+
+
+def process_tree(pid):
+    """pid and every descendant of it that is alive (Linux /proc)."""
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        try:
+            for task in os.listdir("/proc/%d/task" % current):
+                with open("/proc/%d/task/%s/children" % (current, task)) as f:
+                    stack += [int(child) for child in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def cpu_seconds_of(pids):
+    """User + system CPU seconds of the processes (those gone are counted when their call ends)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])     # utime, stime (fields 14 and 15 of stat)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / CLOCK_TICKS
 
 
 @dataclass
@@ -232,8 +273,9 @@ class Sandbox:
             except OSError:
                 pass
 
-    def _exchange(self, message, timeout):
-        """Send one frame to the zygote and read its answer, or None if it does not answer in time."""
+    def _exchange(self, message, timeout, over_budget=None):
+        """Send one frame to the zygote and read its answer, or None if it does not answer in time
+        (or over_budget(), asked every BUDGET_TICK seconds, says to stop)."""
         process = self._zygote
         try:
             process.stdin.write(message)
@@ -258,7 +300,9 @@ class Sandbox:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None, None
-            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if over_budget is not None and over_budget():
+                return None, None
+            ready, _, _ = select.select([fd], [], [], min(left, BUDGET_TICK if over_budget else 1.0))
             if ready:
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
@@ -282,27 +326,48 @@ class Sandbox:
                              "memory_bytes": limits.memory_bytes, "processes": limits.processes,
                              "file_bytes": limits.file_bytes, "output_bytes": limits.output_bytes,
                              "result_bytes": limits.result_bytes}}
+        call = object()
         answer, reply = self._exchange(zygote.frame(header, protocol.encode(request_arrays, request_meta)),
-                                       wall + ZYGOTE_MARGIN)
-        if answer is None:      # the zygote died or hung: start afresh next time
+                                       wall + ZYGOTE_MARGIN, self._budget_watch(call))
+        if answer is None:      # the zygote died or hung, or the budget ran out: start afresh next time
+            spent_live = self.budget.live.get(call, 0.0) if self.budget is not None else 0.0
+            ran_out = self.budget is not None and self.budget.cpu_left() <= 0
             detail = "".join(self._zygote_log[-5:]).strip()
             self._stop_zygote()
             if self.uid is not None:
                 kill_processes_of_uid(self.uid)
-            run = ChildRun(status="crashed", detail="the sandbox stopped answering" +
-                           (" (%s)" % detail[-300:] if detail else ""))
+            if ran_out:
+                self.budget.charge(spent_live, call)
+                run = ChildRun(status="budget", detail="stopped: " + self.budget.describe())
+            else:
+                if self.budget is not None:
+                    self.budget.charge(spent_live, call)
+                run = ChildRun(status="crashed", detail="the sandbox stopped answering" +
+                               (" (%s)" % detail[-300:] if detail else ""))
             run.wall_seconds = time.monotonic() - started
             return run
         run = self._run_from(answer, reply, limits, wall)
         run.wall_seconds = time.monotonic() - started
         run.cpu_seconds = float(answer.get("cpu_seconds", 0.0))
         if self.budget is not None:
-            self.budget.charge(run.cpu_seconds)
+            self.budget.charge(run.cpu_seconds, call)
             cut_short = (run.status == "cpu_limit" and cpu < limits.cpu_seconds) or \
                 (run.status == "timeout" and wall < limits.wall_seconds)
             if cut_short:
                 run.status, run.detail = "budget", "stopped: " + self.budget.describe()
         return run
+
+    def _budget_watch(self, call):
+        """None without a budget; else a function that records this call's CPU time so far (its
+        processes, not the zygote's) and says whether the budget, all lanes together, is spent."""
+        if self.budget is None:
+            return None
+        pid = self._zygote.pid
+        resident = set(process_tree(pid))
+
+        def spent():
+            return self.budget.track(call, cpu_seconds_of(set(process_tree(pid)) - resident))
+        return spent
 
     def _run_from(self, answer, reply, limits, wall):
         run = ChildRun(status=answer["status"],

@@ -594,3 +594,26 @@ def test_the_time_budget_counts_cpu_seconds_of_the_students_code(correct_submiss
     assert "stopped: the time budget of this grading ran out (5 s of CPU time" in outputs[1], outputs
     assert all("ran out" in text for text in outputs[2:]), outputs
     assert re.search(r"your code used [\d.]+ of the 5 CPU seconds", results["output"]), results["output"]
+
+
+def test_lanes_side_by_side_share_one_budget(correct_submission, tmp_path):
+    """rnn_step_forward spins in the first lane while the training, whose loss spins,
+    runs in the second: the calls in flight count as they run, so together they
+    stop at the budget, not at once per lane."""
+    from autograder.grade import grade_in_subprocess
+    spin = "    while True:\n        pass\n"
+    submission = build(correct_submission, tmp_path,
+                       replace={"rnn_step_forward": "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n" + spin},
+                       replace_model={"loss": "def loss(self, features, captions):\n" + spin})
+    env = dict(os.environ, AUTOGRADER_BUDGET_SECONDS="20")
+    started = time.monotonic()
+    proc, results = grade_in_subprocess(submission, tmp_path / "out", select="rnn_step_forward or overfit_rnn",
+                                        env=env, lanes=2)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    used = float(re.search(r"your code used ([\d.]+) of the 20 CPU seconds", results["output"]).group(1))
+    assert used <= 20 + 2, used          # each lane looks every half second (before: up to 20 per lane)
+    assert elapsed < 20 * 1.5, elapsed
+    assert results["score"] == 0
+    overfit = [t["output"] for t in results["tests"] if t["extra_data"]["part"] == "overfit_rnn"]
+    assert overfit and any("time budget of this grading ran out" in text for text in overfit), overfit
