@@ -133,6 +133,7 @@ def _parser():
                                 epilog=GRADE_EPILOG.format(**names), formatter_class=formatter)
     grade.add_argument("submission", help="the submission: folder, .zip, or submitted/<student>/%s" % names["id"])
     grade.add_argument("--out", required=True, metavar="DIR", help="folder for results.json, report.md, report.html")
+    grade.add_argument("--label", metavar="NAME", help="the submission's name in the reports (default: SUBMISSION)")
     grade.add_argument("--isolation", choices=["bubblewrap", "unprivileged-user", "rlimits-only"],
                        help="force an isolation level (default: the best available)")
     grade.add_argument("-k", dest="select", metavar="EXPR",
@@ -199,7 +200,7 @@ def run_similarity_command(folder, out, reference=None, threshold=None, progress
 def _grade(args):
     out = _out_folder(args.out)
     grade, unreadable = grade_with_status(args.submission, out, isolation=args.isolation, select=args.select,
-                                          lanes=args.lanes)
+                                          lanes=args.lanes, label=args.label)
     if unreadable:
         print("%s: could not be read: %s (reports in %s)" % (args.submission, unreadable, out), file=sys.stderr)
         return EXIT_UNREADABLE

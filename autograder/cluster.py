@@ -69,7 +69,7 @@ def _unpack(kind, payload, name, folder):
     return target
 
 
-def grade_remote(name, kind, payload, select, isolation, client_kit):
+def grade_remote(name, kind, payload, select, isolation, client_kit, label=None):
     """Runs on a Dask worker: grade one submission with the worker's kit, return its reports."""
     from .grade import grade_command
     from .paths import KIT_ROOT
@@ -86,7 +86,7 @@ def grade_remote(name, kind, payload, select, isolation, client_kit):
         (tmp / "in").mkdir()
         submission = _unpack(kind, payload, name, tmp / "in")
         out = tmp / "out"
-        proc = subprocess.run(grade_command(submission, out, select, isolation, lanes=1), cwd=KIT_ROOT,
+        proc = subprocess.run(grade_command(submission, out, select, isolation, lanes=1, label=label), cwd=KIT_ROOT,
                               capture_output=True, text=True, preexec_fn=_die_with_parent)
         files = {file: (out / file).read_bytes() for file in REPORT_FILES if (out / file).is_file()}
     return {"returncode": proc.returncode, "stderr": proc.stderr[-4000:], "files": files, "where": here,
@@ -184,7 +184,7 @@ def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
                 except (OSError, ValueError) as exc:
                     record(name, (GRADER_ERROR, "could not be sent to the cluster: %s" % exc, 0.0), "here", counts)
                     continue
-                future = client.submit(grade_remote, remote_name, kind, payload, select, isolation, kit,
+                future = client.submit(grade_remote, remote_name, kind, payload, select, isolation, kit, str(path),
                                        key="grade-%s-%s" % (name, uuid.uuid4().hex[:8]), pure=False)
                 running[future] = name
             done = [future for future in running if future.done()]

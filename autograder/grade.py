@@ -77,9 +77,10 @@ def grade_submission(submission_path, out_dir, isolation=None, select=None, assi
 
 
 def grade_with_status(submission_path, out_dir, isolation=None, select=None, assignment=None, lanes=None,
-                      on_row=None):
+                      on_row=None, label=None):
     """grade_submission's work; returns (report.Grade, why the submission could not be
-    read, or None when it was read and graded)."""
+    read, or None when it was read and graded). label: the submission's name in the reports
+    (default: its path)."""
     task = assignment or load_assignment()
     started = time.monotonic()
     isolation = isolation or detect_isolation()
@@ -118,7 +119,7 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                 for sandbox in sandboxes:
                     sandbox.close()
         scored, summaries = scoring.score(rows, task.parts)
-        grade = report.Grade(str(submission_path), isolation, scored, summaries,
+        grade = report.Grade(label or str(submission_path), isolation, scored, summaries,
                              time.monotonic() - started, notes, _logs(log), curves,
                              getattr(task.grading, "METRIC_HELP", {}))
         report.write_all(grade, Path(out_dir))
@@ -127,9 +128,11 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=None):
+def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=None, label=None):
     """The command line that grades one submission in a fresh interpreter."""
     command = [sys.executable, "-m", "autograder", "grade", str(submission_path), "--out", str(out_dir)]
+    if label:
+        command += ["--label", label]
     if select:
         command += ["-k", select]
     if isolation:
@@ -141,9 +144,11 @@ def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=N
 
 def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, env=None, timeout=None, lanes=None):
     """Grade in a fresh interpreter (as a user would); returns (CompletedProcess, results dict or None).
-    Paths are taken from the caller's folder (the grader runs in the kit's)."""
+    Paths are taken from the caller's folder (the grader runs in the kit's); the reports name
+    the submission as the caller did."""
+    label = str(submission_path)
     submission_path, out_dir = Path(submission_path).resolve(), Path(out_dir).resolve()
-    proc = subprocess.run(grade_command(submission_path, out_dir, select, isolation, lanes), cwd=KIT_ROOT,
+    proc = subprocess.run(grade_command(submission_path, out_dir, select, isolation, lanes, label), cwd=KIT_ROOT,
                           capture_output=True, text=True, env=env, timeout=timeout)
     results_path = Path(out_dir) / "results.json"
     results = json.loads(results_path.read_text()) if results_path.is_file() else None

@@ -164,6 +164,10 @@ def test_cluster_grades_as_locally_and_survives_a_killed_worker(cluster, local_b
     assert json.loads((out / "dan" / "status.json").read_text())["status"] == "unreadable"
     where = json.loads((out / SLOW / "status.json").read_text())["where"]
     assert "(pid %d)" % victim.pid not in where              # finished by the other worker
+    # the reports name each submission by its path here, not by the worker's temporary copy
+    title = (out / SLOW / "report.md").read_text().splitlines()[0]
+    assert title == (local_out / SLOW / "report.md").read_text().splitlines()[0], title
+    assert "autograder-remote" not in title and str(folder / SLOW) in title, title
     # Everything is up to date now: a re-run grades nothing.
     again = subprocess.run(batch(folder, out, "--scheduler", cluster.address), cwd=ROOT, capture_output=True,
                            text=True, timeout=300)
