@@ -48,6 +48,7 @@ bench: $(STAMP) sandbox-deps build
 	$(PY) benchmarks/grade_time.py
 	$(PY) benchmarks/grader_vs_nbgrader.py
 	$(PY) benchmarks/batch_throughput.py
+	$(PY) benchmarks/worst_case.py
 	$(PY) benchmarks/bleu_synthetic.py
 
 # Every student-style variant through the grader, training included (about 10 minutes).
