@@ -13,14 +13,14 @@ Levels, best first (the reports name the one that ran):
 import fcntl
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from .paths import SECRET_DIRS
+# The zygote's own sweep (it runs inside the sandbox too): one definition for both sides.
+from .zygote import kill_uid as kill_processes_of_uid
 
 # Each grader process leases its own unprivileged uid (no passwd entry needed)
 # from this range, so that the process limit and the after-call cleanup
@@ -101,21 +101,3 @@ def lease_uid():
     raise RuntimeError("no free sandbox uid in %s" % UID_RANGE)
 
 
-def kill_processes_of_uid(uid):
-    """SIGKILL every process whose real uid is the sandbox uid (double-forked leftovers)."""
-    for _ in range(3):
-        found = False
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open("/proc/%s/status" % entry) as f:
-                    uid_line = next(line for line in f if line.startswith("Uid:"))
-                if int(uid_line.split()[1]) == uid:
-                    os.kill(int(entry), signal.SIGKILL)
-                    found = True
-            except (OSError, StopIteration, ValueError):
-                continue
-        if not found:
-            return
-        time.sleep(0.05)

@@ -336,12 +336,11 @@ class Sandbox:
             self._stop_zygote()
             if self.uid is not None:
                 kill_processes_of_uid(self.uid)
-            if ran_out:
+            if self.budget is not None:
                 self.budget.charge(spent_live, call)
+            if ran_out:
                 run = ChildRun(status="budget", detail="stopped: " + self.budget.describe())
             else:
-                if self.budget is not None:
-                    self.budget.charge(spent_live, call)
                 run = ChildRun(status="crashed", detail="the sandbox stopped answering" +
                                (" (%s)" % detail[-300:] if detail else ""))
             run.wall_seconds = time.monotonic() - started
