@@ -21,8 +21,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from autograder import assignment
 from autograder.batch_status import read_status
 from autograder.scoring import part_scores
+from similarity.report import TABLE_NAME as SIMILARITY_TABLE
 
-SIMILARITY_TABLE = "similarity.csv"
 SCORE_SLACK = 1e-6   # results.json rounds shares to 4 decimals; they add up to the points
 
 

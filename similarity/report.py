@@ -287,9 +287,12 @@ def _md(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+TABLE_NAME = "similarity.csv"   # the ranked pairs; its presence marks a folder as a similarity report
+
+
 def write_all(result):
     out = result.out_dir
-    outputs = {"csv": out / "similarity.csv", "html": out / "similarity.html",
+    outputs = {"csv": out / TABLE_NAME, "html": out / "similarity.html",
                "png": out / "similarity.png", "summary": out / "summary.md"}
     write_csv(result, outputs["csv"])
     write_plot(result, outputs["png"])
