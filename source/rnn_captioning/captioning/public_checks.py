@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import carried, diagnosis
-from .check_data import (EXPECTED, LAYERS, course_rubric, MODEL_GRADIENT_STEP, OVERFIT_SETTINGS, SEED_CASES,  # noqa: F401
+from .check_data import (EXPECTED, LAYERS, course_rubric, GRADED_OVERFIT_SETTINGS, MODEL_GRADIENT_STEP,
+                         OVERFIT_SETTINGS, SEED_CASES,  # noqa: F401
                          TOLERANCES, model_gradient_case, model_loss_case, sample_case)
 from .measures import rel_error  # noqa: F401  (the notebooks import rel_error from here)
 
@@ -366,17 +367,19 @@ class SampleMismatch(Exception):
     that differ, an output of the wrong shape); str() says how."""
 
 
-def train_overfit_model(cell_type, data_dir=None, verbose=False, progress=None):
+def train_overfit_model(cell_type, data_dir=None, verbose=False, progress=None, settings=None):
     """Train the small-data model of the overfitting check.
 
-    Returns (model, solver). `progress`, if given, is called as
-    progress(iteration, total, loss) after every iteration.
+    Returns (model, solver). `settings` defaults to the notebook's run,
+    OVERFIT_SETTINGS[cell_type]; GRADED_OVERFIT_SETTINGS[cell_type] is the
+    grader's. `progress`, if given, is called as progress(iteration, total, loss)
+    after every iteration.
     """
     from .captioning_solver import CaptioningSolver
     from .classifiers.rnn import CaptioningRNN
     from .coco_utils import load_coco_data
 
-    settings = OVERFIT_SETTINGS[cell_type]
+    settings = settings or OVERFIT_SETTINGS[cell_type]
     np.random.seed(settings["seed"])
     small_data = load_coco_data(base_dir=data_dir, max_train=settings["max_train"])
     model = CaptioningRNN(small_data["word_to_idx"], input_dim=small_data["train_features"].shape[1],
@@ -386,9 +389,16 @@ def train_overfit_model(cell_type, data_dir=None, verbose=False, progress=None):
     return model, solver
 
 
-def overfit_measurement(cell_type, final_loss):
-    return Measurement("final loss", float(final_loss), OVERFIT_SETTINGS[cell_type]["threshold"],
-                       kind="below", what="training loss")
+def overfit_measurement(cell_type, final_loss, settings=None):
+    settings = settings or OVERFIT_SETTINGS[cell_type]
+    return Measurement("final loss", float(final_loss), settings["threshold"], kind="below", what="training loss")
+
+
+def training_set_loss(model, data):
+    """The model's loss on every caption of its training set: what the grader
+    measures after training (the last minibatch's loss varies more)."""
+    loss, _ = model.loss(data["train_features"][data["train_image_idxs"]], data["train_captions"])
+    return float(loss)
 
 
 # The layer functions' checks follow from their signatures (check_data.LAYERS), in

@@ -1,5 +1,5 @@
 """Overfit checks: the student's model is trained in the sandbox with the
-notebook's settings; the loss that decides is recomputed HERE by the reference
+grader's settings (check_data.GRADED_OVERFIT_SETTINGS); the loss that decides is recomputed HERE by the reference
 model from the parameters the child sends back, on the whole small training set."""
 import numpy as np
 
@@ -40,7 +40,7 @@ def recomputed_loss(ref, cell_type, settings, data, params, warning=None):
 
 
 def overfit(ctx, cell_type):
-    settings = ctx.reference.module("check_data").OVERFIT_SETTINGS[cell_type]
+    settings = ctx.reference.module("check_data").GRADED_OVERFIT_SETTINGS[cell_type]
     data = small_training_set(ctx, settings)
     params, history, warning = Student(ctx.proxy).overfit(data, cell_type, settings, LIMITS["overfit"])
     threshold = float(settings["threshold"])
