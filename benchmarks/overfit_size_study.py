@@ -17,6 +17,8 @@ Found (2 cores, one BLAS thread per run): the LSTM at H128-W128-e75 keeps every
 corpus verdict (highest passing 0.344, lowest failing 2.644; the reference's
 worst of 100 training seeds 0.136) in about a sixth of the notebook run's time;
 the RNN cannot shrink, as b08 (no mask) then trains as well as correct code.
+The RNN at the notebook's settings over 100 training seeds: highest five
+0.104, 0.096, 0.085, 0.083, 0.083 against the threshold 0.1; b08 0.217.
 """
 import argparse
 import importlib
@@ -48,6 +50,10 @@ SIZES = {  # name: (H, W, epochs, learning rate, lr decay or None for the cell's
     "H128-W128-e100": (128, 128, 100, 1e-2, None),
     "H96-e100": (96, 64, 100, 1e-2, None),
     "H64": (64, 64, 50, 1e-2, None),
+    "lr1e-2": (512, 256, 50, 1e-2, None),
+    "e75-d97": (512, 256, 75, 5e-3, 0.97),
+    "e50-d98": (512, 256, 50, 5e-3, 0.98),
+    "H256-W256-e75-d97": (256, 256, 75, 1e-2, 0.97),
 }
 PROBES = {
     "rnn": ["b08_no_mask", "b22_step_no_bias_ecf", "b31_W_embed_gradient_zero"],
@@ -155,6 +161,8 @@ def main(argv=None):
                   "highest passing %.3f, lowest failing %.3f, gap %.1fx"
                   % (args.cell, size_name, size, max(r[0] for r in refs), args.seeds,
                      statistics.median(r[1] for r in refs), highest_pass, lowest_fail, lowest_fail / highest_pass))
+            print("  reference, highest five of %d training seeds: %s" % (
+                args.seeds, ", ".join("%.3f" % r[0] for r in sorted(refs, key=lambda r: -r[0])[:5])))
             for n in names:
                 loss, seconds, error = variants[n]
                 print("  %-45s %-5s %8.3f %6.2f s %s" % (n, "FAIL" if n in must_fail else "pass", loss, seconds,
