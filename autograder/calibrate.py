@@ -89,7 +89,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--training-seeds", type=int, default=12,
+    parser.add_argument("--training-seeds", type=int, default=100,
                         help="training seeds of the assignment's own study, if it has one (0: skip)")
     parser.add_argument("--write", help="write the Markdown table here")
     args = parser.parse_args(argv)
