@@ -1,8 +1,12 @@
 """The engine's trusted pieces on their own: comparison, scoring and the
 completion of rows (the grading runs test them end to end as well)."""
+import sys
+import types
+
 import numpy as np
 import pytest
 
+from autograder import childlib
 from autograder.assignment import Check, Part
 from autograder.compare import Metric, Outcome, Precision, combine, compare_outputs, problem_with
 from autograder.runner import Row, complete_rows
@@ -118,3 +122,24 @@ def test_complete_rows_orders_by_rubric_and_fills_what_did_not_run():
     failures = {"layers": "your layers.py could not be imported (...)"}
     assert "could not be imported" in complete_rows(task, [], failures)[0].outcome.message
     assert complete_rows(task, done, fill_missing=False) == [done[1], done[0]]
+
+
+# ---------------------------------------------------------------- functions that hung
+
+def test_a_hung_function_is_stopped_under_every_name_it_is_reached_by(monkeypatch):
+    """faulthandler names a function where it was defined; a class may reach it by
+    another name (`loss = _loss_impl`): both are stopped, and nothing else is."""
+    module = types.ModuleType("fakepkg.model")
+    exec("def _loss_impl(self):\n    return 1\n"
+         "def helper():\n    return 2\n"
+         "class Model:\n    loss = _loss_impl\n    def sample(self):\n        return 3\n"
+         "    @staticmethod\n    def step():\n        return 4\n", vars(module))
+    module.Model.__module__ = "fakepkg.model"
+    monkeypatch.setitem(sys.modules, "fakepkg", types.ModuleType("fakepkg"))
+    monkeypatch.setitem(sys.modules, "fakepkg.model", module)
+    childlib.stop_hung_functions("fakepkg", ["_loss_impl", "step"])
+    model = module.Model()
+    for stopped in (model.loss, module._loss_impl, module.Model.step):
+        with pytest.raises(childlib.EarlierTimeout, match="did not finish in an earlier check"):
+            stopped()
+    assert (model.sample(), module.helper()) == (3, 2)
