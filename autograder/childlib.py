@@ -136,24 +136,6 @@ def _stopped(name):
     return stopped
 
 
-def _hung_name(attribute, value, names, any_kind):
-    """The name in names that this attribute hung under, or None. A function is
-    named by where it was defined (faulthandler's frame), which is not always the
-    attribute it is reached by (`CaptioningRNN.loss = _loss_impl`). any_kind: a
-    class's attribute of that name is stopped whatever it is (a staticmethod too)."""
-    is_function = isinstance(value, types.FunctionType)
-    if attribute in names and (is_function or any_kind):
-        return attribute
-    return value.__name__ if is_function and value.__name__ in names else None
-
-
-def _stop_hung_attributes(owner, names, any_kind):
-    for attribute, value in list(vars(owner).items()):
-        hung = _hung_name(attribute, value, names, any_kind)
-        if hung:
-            setattr(owner, attribute, _stopped(hung))
-
-
 def stop_hung_functions(package, names):
     """Replace each named function of the student's package (module-level, or a
     method of a class defined there) by one that raises at once."""
@@ -163,8 +145,9 @@ def stop_hung_functions(package, names):
     for module_name, module in list(sys.modules.items()):
         if not (module_name == package or module_name.startswith(package + ".")) or module is None:
             continue
-        classes = [value for value in vars(module).values()
-                   if isinstance(value, type) and getattr(value, "__module__", "") == module_name]
-        _stop_hung_attributes(module, names, any_kind=False)
-        for cls in classes:
-            _stop_hung_attributes(cls, names, any_kind=True)
+        for attribute, value in list(vars(module).items()):
+            if attribute in names and isinstance(value, types.FunctionType):
+                setattr(module, attribute, _stopped(attribute))
+            elif isinstance(value, type) and getattr(value, "__module__", "") == module_name:
+                for method in names & set(vars(value)):
+                    setattr(value, method, _stopped(method))

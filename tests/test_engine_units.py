@@ -3,12 +3,10 @@ completion of rows (the grading runs test them end to end as well)."""
 import subprocess
 import sys
 import time
-import types
 
 import numpy as np
 import pytest
 
-from autograder import childlib
 from autograder.assignment import Check, Part
 from autograder.compare import Metric, Outcome, Precision, combine, compare_outputs, problem_with
 from autograder.runner import Row, complete_rows
@@ -169,23 +167,3 @@ def test_the_idle_rule_reads_the_cpu_time_of_the_whole_process_tree(program, idl
         process.wait()
     assert found_idle_after is not None and idle_after[0] <= found_idle_after <= idle_after[1], found_idle_after
 
-
-# ---------------------------------------------------------------- functions that hung
-
-def test_a_hung_function_is_stopped_under_every_name_it_is_reached_by(monkeypatch):
-    """faulthandler names a function where it was defined; a class may reach it by
-    another name (`loss = _loss_impl`): both are stopped, and nothing else is."""
-    module = types.ModuleType("fakepkg.model")
-    exec("def _loss_impl(self):\n    return 1\n"
-         "def helper():\n    return 2\n"
-         "class Model:\n    loss = _loss_impl\n    def sample(self):\n        return 3\n"
-         "    @staticmethod\n    def step():\n        return 4\n", vars(module))
-    module.Model.__module__ = "fakepkg.model"
-    monkeypatch.setitem(sys.modules, "fakepkg", types.ModuleType("fakepkg"))
-    monkeypatch.setitem(sys.modules, "fakepkg.model", module)
-    childlib.stop_hung_functions("fakepkg", ["_loss_impl", "step"])
-    model = module.Model()
-    for stopped in (model.loss, module._loss_impl, module.Model.step):
-        with pytest.raises(childlib.EarlierTimeout, match="did not finish in an earlier check"):
-            stopped()
-    assert (model.sample(), module.helper()) == (3, 2)
