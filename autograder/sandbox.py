@@ -54,7 +54,7 @@ class Limits:
     # The idle rule (zygote.IdleWatch): a call whose processes use (almost) no CPU
     # time for this long is waiting (sleep, input(), a lock), not computing, and is
     # stopped. Correct code never waits; under load it still gets CPU time.
-    idle_seconds: float = 10.0
+    idle_seconds: float = 5.0
 
 
 class Budget:
