@@ -130,8 +130,8 @@ class EarlierTimeout(Exception):
 
 def _stopped(name):
     def stopped(*args, **kwargs):
-        raise EarlierTimeout("%s did not finish in an earlier check (it ran past the time limit), "
-                             "so this check, which needs it, does not wait for it again" % name)
+        raise EarlierTimeout("%s did not finish in an earlier check (it ran past the time limit, or waited "
+                             "without computing), so this check, which needs it, does not wait for it again" % name)
     stopped.__name__ = name
     return stopped
 

@@ -58,7 +58,7 @@ class StudentProxy:
             if run.stuck_in:
                 self.hung.add(run.stuck_in)
             raise StudentRunFailed("your code did not finish: %s" % run.detail, run.stuck_in,
-                                   timed_out=run.status in ("timeout", "cpu_limit"))
+                                   timed_out=run.status in ("timeout", "idle", "cpu_limit"))
         fatal = run.meta.get("fatal")
         if fatal:
             raise StudentRunFailed(str(fatal)[:2000])

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import protocol, zygote
+from .zygote import process_tree
 from .isolation import (UID_RANGE, _python_home, _site_packages, detect_isolation,  # noqa: F401
                         kill_processes_of_uid, lease_uid, protect_secret_dirs)
 
@@ -50,6 +51,10 @@ class Limits:
     file_bytes: int = 16 << 20
     output_bytes: int = 32 << 10      # kept of stdout and of stderr each
     result_bytes: int = 64 << 20
+    # The idle rule (zygote.IdleWatch): a call whose processes use (almost) no CPU
+    # time for this long is waiting (sleep, input(), a lock), not computing, and is
+    # stopped. Correct code never waits; under load it still gets CPU time.
+    idle_seconds: float = 5.0
 
 
 class Budget:
@@ -94,21 +99,6 @@ class Budget:
                 "%.0f s on the clock)" % (self.cpu_seconds, self.WALL_FACTOR * self.cpu_seconds))
 
 
-def process_tree(pid):
-    """pid and every descendant of it that is alive (Linux /proc)."""
-    found, stack = [], [pid]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        try:
-            for task in os.listdir("/proc/%d/task" % current):
-                with open("/proc/%d/task/%s/children" % (current, task)) as f:
-                    stack += [int(child) for child in f.read().split()]
-        except (OSError, ValueError):
-            continue
-    return found
-
-
 def cpu_seconds_of(pids):
     """User + system CPU seconds of the processes (those gone are counted when their call ends)."""
     total = 0
@@ -124,7 +114,7 @@ def cpu_seconds_of(pids):
 
 @dataclass
 class ChildRun:
-    status: str                       # ok | timeout | cpu_limit | crashed | no_reply | bad_reply | reply_too_large | budget
+    status: str                       # ok | timeout | idle | cpu_limit | crashed | no_reply | bad_reply | reply_too_large | budget
     arrays: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     stdout: str = ""
@@ -325,7 +315,7 @@ class Sandbox:
         header = {"limits": {"wall_seconds": wall, "cpu_seconds": cpu,
                              "memory_bytes": limits.memory_bytes, "processes": limits.processes,
                              "file_bytes": limits.file_bytes, "output_bytes": limits.output_bytes,
-                             "result_bytes": limits.result_bytes}}
+                             "result_bytes": limits.result_bytes, "idle_seconds": limits.idle_seconds}}
         call = object()
         answer, reply = self._exchange(zygote.frame(header, protocol.encode(request_arrays, request_meta)),
                                        wall + ZYGOTE_MARGIN, self._budget_watch(call))
@@ -374,14 +364,14 @@ class Sandbox:
                        stderr=self._text(answer["stderr"], answer["dropped_stderr"]),
                        returncode=answer["exit_code"] if answer["signal"] is None else -answer["signal"])
         dumped = "Timeout (" in answer["stderr"] and not reply
+        if run.status == "idle":
+            run.detail = ("stopped after %.0f s of waiting without computing (it used no CPU time: "
+                          "time.sleep, input(), a lock or another process it waits for)" % limits.idle_seconds)
+            return self._name_where_stuck(run, answer["stderr"])
         if run.status == "timeout" or dumped:
             run.status = "timeout"
             run.detail = "stopped after the wall-clock limit of %.0f s" % wall
-            stuck = stuck_location(answer["stderr"])
-            if stuck:
-                run.stuck_in = stuck[0]
-                run.detail += ", while running %s (%s)" % stuck
-            return run
+            return self._name_where_stuck(run, answer["stderr"])
         if run.status == "reply_too_large":
             run.detail = "sent more than %d MB back" % (limits.result_bytes >> 20)
             return run
@@ -392,6 +382,15 @@ class Sandbox:
             run.arrays, run.meta = protocol.decode(reply, limits.result_bytes)
         except protocol.ProtocolError as exc:
             run.status, run.detail = "bad_reply", "the reply was garbled (%s)" % exc
+        return run
+
+    @staticmethod
+    def _name_where_stuck(run, stderr):
+        """A run that did not finish: name the student's function it was in (faulthandler's dump)."""
+        stuck = stuck_location(stderr)
+        if stuck:
+            run.stuck_in = stuck[0]
+            run.detail += ", while running %s (%s)" % stuck
         return run
 
     @staticmethod

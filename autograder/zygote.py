@@ -23,6 +23,7 @@ import signal
 import struct
 import sys
 import time
+from collections import deque
 
 HEADER = struct.Struct("<II")
 PRELOAD = ("json", "math", "copy", "collections", "functools", "itertools", "random", "time", "warnings",
@@ -30,6 +31,17 @@ PRELOAD = ("json", "math", "copy", "collections", "functools", "itertools", "ran
            "string", "struct", "io", "shutil", "subprocess", "signal", "socket", "threading", "textwrap",
            "operator", "dataclasses", "typing", "inspect", "ctypes", "multiprocessing", "faulthandler")
 GRACE_SECONDS = 2.0   # after the child exits, how long a leftover may hold its pipes open
+# The idle rule (Limits.idle_seconds says how long): a call whose processes gain
+# less than IDLE_CPU_SECONDS of CPU time over that much wall time is waiting
+# (sleep, input(), a lock), not computing, and is stopped. Code that computes
+# gains CPU time even on a loaded machine (a runnable process still gets its
+# share), so the rule reads CPU time, never the processes' states.
+IDLE_CPU_SECONDS = 0.05
+IDLE_TICK = 0.5       # seconds between two looks at a call's CPU time
+STALL_SECONDS = 2.0   # a longer gap between two looks: the zygote itself did not run, so neither did anything
+DUMP_SIGNAL = signal.SIGUSR1   # asks an idle child to write where it is (faulthandler), before it is killed
+DUMP_WAIT_SECONDS = 2.0        # how long the child gets to write it
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def frame(header, payload=b""):
@@ -65,24 +77,108 @@ def _parse_argv(argv):
     return {flag.lstrip("-").replace("-", "_"): value for flag, value in zip(argv[::2], argv[1::2])}
 
 
+def processes_of_uid(uid):
+    """The pids of the processes whose real uid is uid (a child's leftovers, double-forked ones too)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % entry) as f:
+                line = next(text for text in f if text.startswith("Uid:"))
+            if int(line.split()[1]) == uid:
+                found.append(int(entry))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return found
+
+
 def kill_uid(uid):
     """SIGKILL every process whose real uid is uid (leftovers a child double-forked)."""
     for _ in range(3):
         found = False
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
+        for pid in processes_of_uid(uid):
             try:
-                with open("/proc/%s/status" % entry) as f:
-                    line = next(text for text in f if text.startswith("Uid:"))
-                if int(line.split()[1]) == uid:
-                    os.kill(int(entry), signal.SIGKILL)
-                    found = True
-            except (OSError, StopIteration, ValueError):
+                os.kill(pid, signal.SIGKILL)
+                found = True
+            except OSError:
                 continue
         if not found:
             return
         time.sleep(0.02)
+
+
+def process_tree(pid):
+    """pid and every descendant of it that is alive (Linux /proc)."""
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        try:
+            for task in os.listdir("/proc/%d/task" % current):
+                with open("/proc/%d/task/%s/children" % (current, task)) as f:
+                    stack += [int(child) for child in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def cpu_seconds_by_process(pids):
+    """{pid: CPU seconds} of each process, user + system, its own and those of the
+    children it has reaped (so the CPU time of a helper that exited is not lost)."""
+    seconds = {}
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            # utime, stime, cutime, cstime: fields 14 to 17 of stat
+            seconds[pid] = sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+        except (OSError, ValueError, IndexError):
+            continue
+    return seconds
+
+
+class IdleWatch:
+    """Tells when a call has waited without computing for idle_seconds of wall time:
+    its processes (the child's tree, and every process of the sandbox uid, which
+    catches those that left the tree) gained under IDLE_CPU_SECONDS of CPU time
+    over the last idle_seconds. Looks every IDLE_TICK seconds."""
+
+    def __init__(self, pid, uid, idle_seconds):
+        self.pid, self.uid, self.idle_seconds = pid, uid, idle_seconds
+        self.seen = {}           # pid -> its CPU seconds at the previous look
+        self.gained = 0.0        # CPU seconds the call's processes gained since the first look
+        self.looks = deque()     # (time, gained) of the looks that the window still needs
+        self.next_look = 0.0
+
+    def processes(self):
+        pids = set(process_tree(self.pid))
+        if self.uid is not None:
+            pids.update(processes_of_uid(self.uid))
+        return pids
+
+    def _cpu_gained_since_last_look(self):
+        # Per process and never negative: a process that exits (or a reused pid)
+        # takes nothing away from what the call has gained.
+        now = cpu_seconds_by_process(self.processes())
+        gained = sum(max(seconds - self.seen.get(pid, 0.0), 0.0) for pid, seconds in now.items())
+        self.seen = now
+        return gained
+
+    def waiting(self, now):
+        """Whether the call has been idle for idle_seconds (False between two looks)."""
+        if now < self.next_look:
+            return False
+        self.next_look = now + IDLE_TICK
+        if self.looks and now - self.looks[-1][0] > STALL_SECONDS:
+            self.looks.clear()      # the machine stalled us all: that gap proves nothing
+        self.gained += self._cpu_gained_since_last_look()
+        self.looks.append((now, self.gained))
+        # Keep the newest look that is at least idle_seconds old: the window's start.
+        while len(self.looks) > 1 and now - self.looks[1][0] >= self.idle_seconds:
+            self.looks.popleft()
+        started, gained_then = self.looks[0]
+        return now - started >= self.idle_seconds and self.gained - gained_then < IDLE_CPU_SECONDS
 
 
 def fresh_copy(pristine, runs, number, uid):
@@ -123,6 +219,9 @@ def child_main(limits, request_bytes, result_fd, out_fd, err_fd, run_dir, uid):
         import faulthandler
         # Where a run that will not finish is stuck, in its stderr, just before the limit.
         faulthandler.dump_traceback_later(max(limits["wall_seconds"] - 0.5, 0.1), exit=True)
+        # And at once when the zygote asks (the idle rule): a C-level handler, so it
+        # writes even while the student's code sleeps or waits with SIGTERM ignored.
+        faulthandler.register(DUMP_SIGNAL, all_threads=True)
         import child
         import protocol
         import assignment_ops
@@ -146,16 +245,21 @@ def child_main(limits, request_bytes, result_fd, out_fd, err_fd, run_dir, uid):
     os._exit(code)
 
 
-def collect(pid, pipes, caps, wall_seconds):
-    """Read the child's pipes (capped) until they close or the deadline; returns
+def collect(pid, pipes, caps, wall_seconds, idle=None):
+    """Read the child's pipes (capped) until they close, the deadline, or (with an
+    IdleWatch) the child is found idle and has written where it waits; returns
     (buffers, dropped byte counts, status, wait status)."""
     buffers = {name: bytearray() for name in pipes}
     dropped = {name: 0 for name in pipes}
     open_fds = {fd: name for name, fd in pipes.items()}
     deadline = time.monotonic() + wall_seconds
     status, exited, exited_at = None, None, None
+    dump = None      # a DumpRequest once the child was found idle
     while open_fds:
         now = time.monotonic()
+        if dump is not None and dump.written(buffers["stderr"], dropped["stderr"], now):
+            status = "idle"
+            break
         if now > deadline:
             status = "timeout"
             break
@@ -165,6 +269,8 @@ def collect(pid, pipes, caps, wall_seconds):
                 exited, exited_at = wait_status, now
         if exited_at is not None and now - exited_at > GRACE_SECONDS:
             break
+        if dump is None and exited is None and idle is not None and idle.waiting(now):
+            dump = DumpRequest(pid, buffers["stderr"], dropped["stderr"], now)
         ready, _, _ = select.select(list(open_fds), [], [], 0.05)
         for fd in ready:
             chunk = os.read(fd, 1 << 16)
@@ -175,10 +281,34 @@ def collect(pid, pipes, caps, wall_seconds):
             room = max(caps[name] - len(buffers[name]), 0)
             buffers[name] += chunk[:room]
             dropped[name] += len(chunk) - min(len(chunk), room)
+            if name == "stderr" and dump is not None:
+                dump.last_output = time.monotonic()
         if dropped["reply"]:
             status = "reply_too_large"
             break
+    if dump is not None and status is None:
+        status = "idle"      # it closed its pipes or exited while writing: it was still stopped for waiting
     return buffers, dropped, status, exited
+
+
+class DumpRequest:
+    """An idle child asked (DUMP_SIGNAL) to write its traceback to stderr; done once
+    something came and then nothing for a moment, or after DUMP_WAIT_SECONDS."""
+
+    QUIET_SECONDS = 0.2
+
+    def __init__(self, pid, stderr, dropped, now):
+        self.asked_at, self.last_output = now, None
+        self.size_before = len(stderr) + dropped
+        try:
+            os.kill(pid, DUMP_SIGNAL)
+            os.kill(pid, signal.SIGCONT)    # a child that stopped itself writes it too
+        except OSError:
+            pass
+
+    def written(self, stderr, dropped, now):
+        came = len(stderr) + dropped > self.size_before and self.last_output is not None
+        return (came and now - self.last_output > self.QUIET_SECONDS) or now - self.asked_at > DUMP_WAIT_SECONDS
 
 
 def _children_cpu_seconds():
@@ -214,7 +344,8 @@ def serve(options):
             os.close(ends[name][1])
         caps = {"stdout": limits["output_bytes"], "stderr": limits["output_bytes"],
                 "reply": limits["result_bytes"] + 1}
-        buffers, dropped, status, exited = collect(pid, pipes, caps, limits["wall_seconds"])
+        idle = IdleWatch(pid, uid, limits["idle_seconds"]) if limits.get("idle_seconds") else None
+        buffers, dropped, status, exited = collect(pid, pipes, caps, limits["wall_seconds"], idle)
         try:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

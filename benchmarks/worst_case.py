@@ -5,8 +5,9 @@
 Two submissions are made from the solutions: every graded function of the
 layers file, and the model's loss and sample, replaced by one that ignores
 SIGTERM, SIGINT and SIGALRM and then either sleeps forever ("sleep": no CPU
-time, so the budget's clock ends it) or spins forever ("spin": CPU time, so
-the budget's CPU seconds end it). Each is graded once, all checks, with
+time, so each call ends at its wall-clock limit or by the idle rule,
+Limits.idle_seconds) or spins forever ("spin": CPU time, so the budget's CPU
+seconds end it). Each is graded once, all checks, with
 `python -m autograder grade`; prints the wall time, the score and the CPU
 seconds the report says the code used, beside rubric.json's budget.
 """
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograder import assignment  # noqa: E402
+from autograder.sandbox import Limits  # noqa: E402
 
 BODIES = {
     "sleep": "    while True:\n        time.sleep(1)\n",
@@ -55,7 +57,8 @@ def main():
     args = parser.parse_args()
     task = assignment.load()
     budget = task.settings.get("time_budget_seconds")
-    print("budget in rubric.json: %s CPU seconds (the clock may run 1.5 times as long)" % budget)
+    print("budget in rubric.json: %s CPU seconds (the clock may run 1.5 times as long); a call that waits "
+          "without computing is stopped after %g s" % (budget, Limits().idle_seconds))
     for kind in args.kinds:
         tmp = Path(tempfile.mkdtemp(prefix="worst-case-"))
         submission, graded = never_finishing(task, kind, tmp / task.id)

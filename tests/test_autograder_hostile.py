@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 import sys
 import textwrap
 import time
@@ -22,6 +23,7 @@ import zipfile
 import pytest
 
 from autograder.isolation import UID_RANGE
+from autograder.sandbox import Limits
 from helpers import ROOT, SOURCE, patching, run_grader
 
 LAYERS = "captioning/rnn_layers.py"
@@ -120,8 +122,8 @@ def wrong_step(attack):
 
 @pytest.mark.parametrize("attack, expected", [
     ("while True:\n    pass", "limit"),                                       # burns CPU
-    ("import time\ntime.sleep(10 ** 6)", "wall-clock"),                       # sleeps
-    ("import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)", "wall-clock"),  # stops itself
+    ("import time\ntime.sleep(10 ** 6)", "waiting without computing"),        # sleeps
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)", "waiting without computing"),  # stops itself
 ])
 def test_hanging_code_costs_only_its_part(correct_submission, tmp_path, attack, expected):
     submission = build(correct_submission, tmp_path, replace=wrong_step(attack))
@@ -617,3 +619,54 @@ def test_lanes_side_by_side_share_one_budget(correct_submission, tmp_path):
     assert results["score"] == 0
     overfit = [t["output"] for t in results["tests"] if t["extra_data"]["part"] == "overfit_rnn"]
     assert overfit and any("time budget of this grading ran out" in text for text in overfit), overfit
+
+
+# ---------------------------------------------------------------------------
+# the idle rule: a call that waits without computing is stopped early
+# ---------------------------------------------------------------------------
+
+IDLE_SECONDS = Limits().idle_seconds
+SLEEP_IGNORING_SIGNALS = ("    import signal, time\n"
+                          "    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):\n"
+                          "        signal.signal(s, signal.SIG_IGN)\n"
+                          "    while True:\n        time.sleep(1)\n")
+
+
+def test_a_call_that_waits_without_computing_is_stopped_and_named(correct_submission, tmp_path):
+    """The training's loss sleeps forever, ignoring signals: the training's own wall
+    limit (400 s) and the budget's clock (90 s here) are far off, but it uses no CPU
+    time, so the idle rule stops it after IDLE_SECONDS and names where it waited."""
+    submission = build(correct_submission, tmp_path,
+                       replace_model={"loss": "def loss(self, features, captions):\n" + SLEEP_IGNORING_SIGNALS})
+    env = dict(os.environ, AUTOGRADER_BUDGET_SECONDS="60")
+    started = time.monotonic()
+    proc, results = run_grader(submission, tmp_path / "out", "-k", "overfit_rnn", env=env)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert elapsed < IDLE_SECONDS + 15, "grading took %.0f s" % elapsed
+    [training] = [t for t in results["tests"] if t["extra_data"]["part"] == "overfit_rnn"]
+    assert training["score"] == 0
+    assert "stopped after %.0f s of waiting without computing" % IDLE_SECONDS in training["output"], training
+    assert "while running loss (captioning/classifiers/rnn.py, line" in training["output"], training
+
+
+@pytest.fixture
+def loaded_machine():
+    """Busy loops outside the sandbox, four per core, for the test's duration."""
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(4 * (os.cpu_count() or 1))]
+    yield busy
+    for process in busy:
+        process.kill()
+        process.wait()
+
+
+def test_the_idle_rule_never_stops_correct_code_on_a_loaded_machine(correct_submission, tmp_path, loaded_machine):
+    """With four busy loops per core, the correct LSTM training runs several times
+    longer than IDLE_SECONDS on the clock; it gets little CPU time, but some, all
+    along, so it is never taken for waiting."""
+    proc, results = run_grader(correct_submission, tmp_path / "out", "-k", "overfit_lstm or lstm_step_forward")
+    assert proc.returncode == 0, proc.stderr
+    assert all(t["status"] == "passed" for t in results["tests"]), [t["output"] for t in results["tests"]]
+    [training] = [t for t in results["tests"] if t["extra_data"]["part"] == "overfit_lstm"]
+    assert training["extra_data"]["seconds"] > 1.5 * IDLE_SECONDS, training["extra_data"]   # the rule had its chance
+    assert "waiting without computing" not in json.dumps(results)

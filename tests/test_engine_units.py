@@ -1,5 +1,9 @@
 """The engine's trusted pieces on their own: comparison, scoring and the
 completion of rows (the grading runs test them end to end as well)."""
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 
@@ -7,6 +11,7 @@ from autograder.assignment import Check, Part
 from autograder.compare import Metric, Outcome, Precision, combine, compare_outputs, problem_with
 from autograder.runner import Row, complete_rows
 from autograder.scoring import score, shares
+from autograder.zygote import IdleWatch
 
 MAX_ABS = Metric("max abs error", lambda a, b: float(np.max(np.abs(np.asarray(a) - np.asarray(b)))))
 
@@ -118,3 +123,47 @@ def test_complete_rows_orders_by_rubric_and_fills_what_did_not_run():
     failures = {"layers": "your layers.py could not be imported (...)"}
     assert "could not be imported" in complete_rows(task, [], failures)[0].outcome.message
     assert complete_rows(task, done, fill_missing=False) == [done[1], done[0]]
+
+
+# ---------------------------------------------------------------- the idle rule
+
+# A parent that waits (os.waitpid) while its child computes for 3 s, then exits.
+PARENT_WAITS_CHILD_COMPUTES = """
+import os, time
+pid = os.fork()
+if pid == 0:
+    end = time.monotonic() + 3.0
+    while time.monotonic() < end:
+        pass
+    os._exit(0)
+os.waitpid(pid, 0)
+time.sleep(60)
+"""
+
+
+def _watch_until_idle(process, idle_seconds, give_up_after):
+    """Seconds until IdleWatch finds the process tree idle, or None within give_up_after."""
+    started = time.monotonic()
+    watch = IdleWatch(process.pid, None, idle_seconds)
+    while time.monotonic() - started < give_up_after:
+        if watch.waiting(time.monotonic()):
+            return time.monotonic() - started
+        time.sleep(0.05)
+    return None
+
+
+@pytest.mark.parametrize("program, idle_after", [
+    ("import time\ntime.sleep(60)", (1.5, 4.0)),                 # waits from the start
+    (PARENT_WAITS_CHILD_COMPUTES, (3.0 + 1.5, 3.0 + 4.0)),       # the child's 3 s of computing count
+])
+def test_the_idle_rule_reads_the_cpu_time_of_the_whole_process_tree(program, idle_after):
+    """Idle means: the tree gained (almost) no CPU time over the last idle_seconds;
+    a parent that waits for a child that computes is not idle."""
+    process = subprocess.Popen([sys.executable, "-c", program])
+    try:
+        found_idle_after = _watch_until_idle(process, 1.5, give_up_after=10)
+    finally:
+        process.kill()
+        process.wait()
+    assert found_idle_after is not None and idle_after[0] <= found_idle_after <= idle_after[1], found_idle_after
+

@@ -19,6 +19,7 @@ import nbformat
 from packaging.requirements import Requirement
 
 from autograder import submission
+from autograder.sandbox import Limits
 
 try:
     import tomllib
@@ -203,3 +204,6 @@ def test_release_readme_states_the_grading_rules_with_their_defined_figures():
     manual = sum(p.points for p in TASK.parts.values() if p.kind == "manual")
     assert "(%g by the autograder, %g for the" % (automatic, manual) in rules
     assert '"preserve_dtype"' in rules and "time_budget_seconds" in rules
+    idle_seconds = Limits().idle_seconds
+    assert "waits without computing (`time.sleep`, `input()`, a lock) for %g seconds is stopped" % idle_seconds \
+        in " ".join(rules.split())
