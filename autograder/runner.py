@@ -139,8 +139,8 @@ def run_checks(assignment, proxies, select=None, on_row=None):
     long_checks = [pc for pc in selected if pc[1].long]
     if len(contexts) == 1:     # the long checks last: a budget that runs out costs only them
         ordered, shared = quick + long_checks, []
-    else:   # the long checks, last declared first, are shared: the second lane starts on them at once
-        ordered, shared = quick, long_checks[::-1]
+    else:   # the long checks are shared in rubric order: the second lane starts the first at once,
+        ordered, shared = quick, long_checks    # the first lane takes the next after its quick checks
 
     def run_lane(context, own):
         queue = list(own)

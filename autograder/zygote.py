@@ -93,11 +93,22 @@ def processes_of_uid(uid):
     return found
 
 
+def is_zombie(pid):
+    """Whether pid has exited and only waits to be reaped (nothing left to kill)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def kill_uid(uid):
     """SIGKILL every process whose real uid is uid (leftovers a child double-forked)."""
     for _ in range(3):
         found = False
         for pid in processes_of_uid(uid):
+            if is_zombie(pid):
+                continue
             try:
                 os.kill(pid, signal.SIGKILL)
                 found = True
@@ -350,13 +361,15 @@ def serve(options):
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        if uid is not None:
-            kill_uid(uid)
         if exited is None:
+            # Reaped before the sweep: an unreaped child is a zombie of the sandbox
+            # uid, which the sweep would wait for in vain.
             try:
                 _, exited = os.waitpid(pid, 0)
             except ChildProcessError:
                 exited = None
+        if uid is not None:
+            kill_uid(uid)
         for fd in pipes.values():
             os.close(fd)
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -11,7 +11,7 @@ from autograder.assignment import Check, Part
 from autograder.compare import Metric, Outcome, Precision, combine, compare_outputs, problem_with
 from autograder.runner import Row, complete_rows
 from autograder.scoring import score, shares
-from autograder.zygote import IdleWatch
+from autograder.zygote import IdleWatch, is_zombie
 
 MAX_ABS = Metric("max abs error", lambda a, b: float(np.max(np.abs(np.asarray(a) - np.asarray(b)))))
 
@@ -167,3 +167,20 @@ def test_the_idle_rule_reads_the_cpu_time_of_the_whole_process_tree(program, idl
         process.wait()
     assert found_idle_after is not None and idle_after[0] <= found_idle_after <= idle_after[1], found_idle_after
 
+
+
+def test_a_child_that_exited_unreaped_is_a_zombie_and_a_running_one_is_not():
+    """The sandbox's sweep skips zombies: they cannot be killed, and waiting for
+    them cost every check 60 ms before the zygote reaped its child first."""
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while not is_zombie(exited.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert is_zombie(exited.pid)
+        assert not is_zombie(running.pid)
+    finally:
+        running.kill()
+        running.wait()
+        exited.wait()
