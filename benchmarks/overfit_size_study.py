@@ -21,7 +21,6 @@ The RNN at the notebook's settings over 100 training seeds: highest five
 0.104, 0.096, 0.085, 0.083, 0.083 against the threshold 0.1; b08 0.217.
 """
 import argparse
-import importlib
 import importlib.util
 import os
 import statistics
@@ -62,9 +61,9 @@ PROBES = {
 }
 
 
-def corpus_module(task):
-    path = task.folder / "grading" / "corpus" / "materialize.py"
-    spec = importlib.util.spec_from_file_location("_study_materialize", path)
+def corpus_module(task, name="materialize"):
+    path = task.folder / "grading" / "corpus" / (name + ".py")
+    spec = importlib.util.spec_from_file_location("_study_" + name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -77,14 +76,12 @@ def small_data(task, ref):
                                                   pca_features=True)
 
 
-def load_package(folder, package):
+def load_package(task, folder, package):
     """The CaptioningRNN of the package in `folder`, imported under another name."""
-    spec = importlib.util.spec_from_file_location(package, folder / "__init__.py",
-                                                  submodule_search_locations=[str(folder)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[package] = module
-    spec.loader.exec_module(module)
-    return importlib.import_module(package + ".classifiers.rnn").CaptioningRNN
+    _, model, errors = corpus_module(task, "check_corpus").import_package(folder, package)
+    if model is None:
+        raise ImportError(errors["model"])
+    return model
 
 
 def train_one(job):
@@ -105,13 +102,13 @@ def train_one(job):
             mutants = task.grading_module("mutants")
             folder = Path(tempfile.mkdtemp(prefix="overfit-study-")) / task.id
             mutants.make_mutant(ROOT / "solutions" / task.id, folder, name[len("mutant:"):])
-            model_class = load_package(folder / task.package, "_study_" + name[len("mutant:"):])
+            model_class = load_package(task, folder / task.package, "_study_" + name[len("mutant:"):])
         elif name is not None:
             materialize = corpus_module(task)
             folder = materialize.materialize(materialize.find_variant_file(task.folder / "grading" / "corpus", name),
                                              ROOT / "release" / task.id,
                                              Path(tempfile.mkdtemp(prefix="overfit-study-")) / name)
-            model_class = load_package(folder / task.package, "_study_" + name)
+            model_class = load_package(task, folder / task.package, "_study_" + name)
         np.random.seed(seed)
         model = model_class(data["word_to_idx"], input_dim=features.shape[1], hidden_dim=H, wordvec_dim=W,
                             cell_type=sys.intern(cell), dtype=np.float32)
