@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import protocol, zygote
-from .zygote import process_tree
+from .zygote import cpu_seconds_by_process, process_tree
 from .isolation import (UID_RANGE, _python_home, _site_packages, detect_isolation,  # noqa: F401
                         kill_processes_of_uid, lease_uid, protect_secret_dirs)
 
@@ -39,7 +39,6 @@ SANDBOX_PYLIB = "/opt/pylib"
 SANDBOX_GRADER = "/opt/grader"
 ZYGOTE_MARGIN = 10.0   # seconds the zygote may take beyond a call's wall limit before it is presumed dead
 BUDGET_TICK = 0.5      # seconds between two looks at the CPU time of a call in flight
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -101,15 +100,7 @@ class Budget:
 
 def cpu_seconds_of(pids):
     """User + system CPU seconds of the processes (those gone are counted when their call ends)."""
-    total = 0
-    for pid in pids:
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])     # utime, stime (fields 14 and 15 of stat)
-        except (OSError, ValueError, IndexError):
-            continue
-    return total / CLOCK_TICKS
+    return sum(cpu_seconds_by_process(pids, with_reaped=False).values())
 
 
 @dataclass

@@ -134,16 +134,18 @@ def process_tree(pid):
     return found
 
 
-def cpu_seconds_by_process(pids):
-    """{pid: CPU seconds} of each process, user + system, its own and those of the
-    children it has reaped (so the CPU time of a helper that exited is not lost)."""
+def cpu_seconds_by_process(pids, with_reaped=True):
+    """{pid: CPU seconds} of each process, user + system: its own and, with_reaped,
+    those of the children it has reaped (so the CPU time of a helper that exited
+    is not lost)."""
     seconds = {}
+    last = 15 if with_reaped else 13
     for pid in pids:
         try:
             with open("/proc/%d/stat" % pid) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             # utime, stime, cutime, cstime: fields 14 to 17 of stat
-            seconds[pid] = sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+            seconds[pid] = sum(int(value) for value in fields[11:last]) / CLOCK_TICKS
         except (OSError, ValueError, IndexError):
             continue
     return seconds
