@@ -207,3 +207,15 @@ def test_release_readme_states_the_grading_rules_with_their_defined_figures():
     idle_seconds = Limits().idle_seconds
     assert "waits without computing (`time.sleep`, `input()`, a lock) for %g seconds is stopped" % idle_seconds \
         in " ".join(rules.split())
+
+
+def test_the_release_never_names_the_documents_the_assignment_comes_from():
+    """Students read "the notebook's inputs" and "the published values", never our
+    word for the source documents (random seeds, `np.random.seed(231)`, are fine)."""
+    offending = []
+    for path in sorted(RELEASE.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".md", ".ipynb", ".json", ".txt"):
+            text = path.read_text(errors="replace").lower()
+            offending += ["%s: %s" % (path.relative_to(RELEASE), word)
+                          for word in ("seed_case", "the seeds", "seeds'", "seed document") if word in text]
+    assert not offending, offending

@@ -180,7 +180,7 @@ def sample_case():
                 param_value=lambda shape, k: np.random.RandomState(2020 + k).randn(*shape))
 
 
-SEED_CASES = {
+NOTEBOOK_CASES = {
     "rnn_step_forward": _rnn_step_forward_case,
     "rnn_step_backward": _rnn_step_backward_case,
     "rnn_forward": _rnn_forward_case,
@@ -282,7 +282,7 @@ OVERFIT_SETTINGS = {
 # (150 iterations, about a sixth of the notebook's CPU time) on the same 50
 # captions. Measured on every correct and wrong submission the kit keeps: its
 # verdicts are those of the notebook's run, and the threshold leaves 7x for a
-# correct model's luck over 100 training seeds (TOLERANCES.md).
+# correct model's luck over 100 trainings from other random initialisations.
 GRADED_OVERFIT_SETTINGS = {
     "rnn": OVERFIT_SETTINGS["rnn"],
     "lstm": dict(OVERFIT_SETTINGS["lstm"],

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import carried, diagnosis
 from .check_data import (EXPECTED, LAYERS, course_rubric, GRADED_OVERFIT_SETTINGS, MODEL_GRADIENT_STEP,
-                         OVERFIT_SETTINGS, SEED_CASES,  # noqa: F401
+                         OVERFIT_SETTINGS, NOTEBOOK_CASES,  # noqa: F401
                          TOLERANCES, model_gradient_case, model_loss_case, sample_case)
 from .measures import rel_error  # noqa: F401  (the notebooks import rel_error from here)
 
@@ -151,7 +151,7 @@ def _layers():
 def _forward_check(part, *output_names, n_outputs=2):
     def check():
         fn = getattr(_layers(), part)
-        case = SEED_CASES[part]()
+        case = NOTEBOOK_CASES[part]()
         outputs = _require(fn(**case)[:n_outputs], part)
         for name, out in zip(output_names, outputs):
             if np.shape(out) != np.shape(EXPECTED[part][name]):
@@ -220,7 +220,7 @@ def _backward_check(spec):
     def check():
         layers = _layers()
         forward, backward = _copying(getattr(layers, spec.forward)), _copying(getattr(layers, part))
-        case = SEED_CASES[part]()
+        case = NOTEBOOK_CASES[part]()
         args = [case[name] for name in spec.args]
         upstream = [case[name] for name in spec.upstream]
         forward_out = _require(forward(*args), spec.forward)
@@ -457,7 +457,7 @@ def _carried_outcome(part):
         return None
     layers, lstm = _layers(), part.startswith("lstm")
     run_steps, run_backward_steps = carried.in_process_steps(layers, part)
-    case = SEED_CASES[part]()
+    case = NOTEBOOK_CASES[part]()
     try:
         if carried.ignored_input(run_steps, case, lstm):
             return None
