@@ -291,5 +291,9 @@ def test_a_stopped_container_keeps_the_checks_that_finished(gradescope_root):
     stopped = json.loads((results / "results.json").read_text())
     assert 5 <= len(stopped["tests"]) < len(list(TASK.checks())), len(stopped["tests"])
     assert stopped["output"].startswith("Grading did not finish")
-    assert all(t["status"] == "passed" for t in stopped["tests"])
+    # A check on the notebook's inputs counts only once its part passes on the other
+    # inputs too; cut off before those ran, it says so instead of passing.
+    waiting = [t for t in stopped["tests"] if t["status"] != "passed"]
+    assert all("passes, but the notebook's inputs" in t["output"] for t in waiting), waiting
+    assert len(stopped["tests"]) - len(waiting) >= 4
     assert 0 < stopped["score"] == pytest.approx(sum(t["score"] for t in stopped["tests"]), abs=1e-3)
