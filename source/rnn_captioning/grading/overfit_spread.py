@@ -23,8 +23,7 @@ def overfit_spread(training_seeds):
             solver_class = ref.module("captioning_solver").CaptioningSolver
             solver = solver_class(model, data, verbose=False, **settings["solver"])
             solver.train()
-            loss, _ = model.loss(data["train_features"][data["train_image_idxs"]], data["train_captions"])
-            losses.append(float(loss))
+            losses.append(ref.module("public_checks").training_set_loss(model, data))
             last_batch.append(solver.loss_history[-1])
         spread[cell] = (settings, losses, last_batch)
     return spread
