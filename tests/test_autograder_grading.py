@@ -4,10 +4,11 @@ import os
 import shutil
 import zipfile
 
+import numpy as np
 import pytest
 
 from autograder.assignment import upstream_closure
-from helpers import (AUTO_POINTS, LIMITS, PARTS, RELEASE, SOURCE, check_titles, classic, failing_parts,
+from helpers import (AUTO_POINTS, LIMITS, PARTS, RELEASE, SOURCE, TASK, check_titles, classic, failing_parts,
                      mutants, part_scores, patching, run_grader)
 
 
@@ -123,3 +124,34 @@ def test_correct_code_written_differently_gets_every_point(correct_submission, t
     proc, results = run_grader(folder, tmp_path / "out", "-k", "not overfit")
     assert proc.returncode == 0, proc.stderr
     assert [t["name"] for t in results["tests"] if t["status"] != "passed"] == []
+
+
+
+def test_a_lane_drawing_from_numpy_cannot_change_another_lanes_training_set():
+    """The lanes are threads of the grader, and numpy's generator is global: one
+    lane builds reference models (which draw initial weights) while another seeds
+    and draws the small training set. Both hold the lane-shared lock, so the
+    training set is the same in every grading."""
+    import threading
+    from types import SimpleNamespace
+    task = TASK
+    ctx = SimpleNamespace(reference=task.reference(), assignment=task)
+    overfit_check, model_checks = task.grading_module("overfit_check"), task.grading_module("model_checks")
+    settings = ctx.reference.module("check_data").GRADED_OVERFIT_SETTINGS["lstm"]
+    expected = overfit_check.small_training_set(ctx, settings)["train_captions"]
+    case = dict(word_to_idx={"<NULL>": 0, "<START>": 1, "<END>": 2, "a": 3}, input_dim=4, wordvec_dim=3,
+                hidden_dim=5, cell_type="lstm", params={})
+    done = threading.Event()
+
+    def other_lane():
+        while not done.is_set():
+            model_checks.reference_model(ctx.reference, case)
+
+    thread = threading.Thread(target=other_lane)
+    thread.start()
+    try:
+        drawn = [overfit_check.small_training_set(ctx, settings)["train_captions"] for _ in range(20)]
+    finally:
+        done.set()
+        thread.join()
+    assert all(np.array_equal(captions, expected) for captions in drawn)

@@ -4,10 +4,18 @@ Everything here stays on the trusted side. Reports show only the shapes of
 these inputs, never their values.
 """
 import os
+import threading
 
 import numpy as np
 
 from .public import public_module
+
+# numpy's global generator is shared by the lanes, which run checks in threads. A
+# trusted-side step that seeds it and draws (the notebook's inputs, the small
+# training set), or only draws (the reference model's initial weights), holds
+# this lock, so that another lane's draws cannot land in between and change its
+# values from one grading to the next.
+GLOBAL_RNG = threading.Lock()
 
 # Hidden seed base: changing it (AUTOGRADER_HIDDEN_SEED) changes every hidden
 # input; the calibration in TOLERANCES.md ran over 100 of these.

@@ -117,7 +117,8 @@ def run_cases(ctx, part, case_list, tolerance, metric, limits="layers", saturate
 def seed_inputs(ctx, part):
     """The fixed inputs of the notebook's checks, compared with the reference."""
     relative, _ = tolerances.metrics(ctx.reference)
-    case = ctx.reference.module("check_data").NOTEBOOK_CASES[part]()
+    with cases.GLOBAL_RNG:
+        case = ctx.reference.module("check_data").NOTEBOOK_CASES[part]()
     return run_cases(ctx, part, [case], tolerances.notebook_tolerance(ctx.reference, part), relative)
 
 

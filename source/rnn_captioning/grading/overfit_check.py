@@ -6,25 +6,27 @@ import numpy as np
 from autograder.assignment import Check
 from autograder.compare import Outcome, problem_with
 
-from . import titles
+from . import cases, titles
 from .student import Student
 from .tolerances import LIMITS
 
 
 def small_training_set(ctx, settings):
     """The notebook's small set: np.random.seed(231) then load_coco_data(max_train=50)."""
-    np.random.seed(settings["seed"])
-    return ctx.reference.module("coco_utils").load_coco_data(
-        base_dir=str(ctx.assignment.data_dir), max_train=settings["max_train"], pca_features=True)
+    with cases.GLOBAL_RNG:
+        np.random.seed(settings["seed"])
+        return ctx.reference.module("coco_utils").load_coco_data(
+            base_dir=str(ctx.assignment.data_dir), max_train=settings["max_train"], pca_features=True)
 
 
 def recomputed_loss(ref, cell_type, settings, data, params, warning=None):
     """The reference model's loss on every training caption, with the student's trained parameters."""
     model_settings = settings["model"]
     features = data["train_features"]
-    model = ref.module("classifiers.rnn").CaptioningRNN(
-        data["word_to_idx"], input_dim=features.shape[1], wordvec_dim=model_settings["wordvec_dim"],
-        hidden_dim=model_settings["hidden_dim"], cell_type=cell_type, dtype=model_settings["dtype"])
+    with cases.GLOBAL_RNG:
+        model = ref.module("classifiers.rnn").CaptioningRNN(
+            data["word_to_idx"], input_dim=features.shape[1], wordvec_dim=model_settings["wordvec_dim"],
+            hidden_dim=model_settings["hidden_dim"], cell_type=cell_type, dtype=model_settings["dtype"])
     diagnosis = ref.module("diagnosis")
     for name, expected in model.params.items():
         value = params.get(name)
