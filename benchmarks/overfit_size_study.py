@@ -15,12 +15,21 @@ with room on both sides. The notebook's own size is the baseline.
 
 Found (2 cores, one BLAS thread per run): the LSTM at H128-W128-e75 keeps every
 corpus verdict (highest passing 0.344, lowest failing 2.644; the reference's
-worst of 100 training seeds 0.136) in about a sixth of the notebook run's time;
-the RNN cannot shrink, as b08 (no mask) then trains as well as correct code,
-nor train fewer iterations at a higher rate (25-30 epochs at 7e-3 to 1e-2:
-gap at most 1.9x between correct runs and b08, against 2.7x at its settings).
-The RNN at the notebook's settings over 100 training seeds: highest five
-0.104, 0.096, 0.085, 0.083, 0.083 against the threshold 0.1; b08 0.217.
+worst of 100 training seeds 0.136) in about a sixth of the notebook run's time.
+
+The RNN on the notebook's captions cannot shrink: b08 (no mask) then trains as
+well as correct code (gap at most 1.9x at any smaller size or shorter schedule
+tried, 2.1x at the notebook's settings, where the reference's worst of 100
+training seeds is 0.104 against the threshold 0.1 and b08 is 0.217). The
+missing mask costs b08 only through the <NULL> steps, so the grader's RNN run
+trains on short captions (at most 10 tokens, one per image) padded to 33
+tokens: a correct loss ignores the padding (its losses are identical with the
+captions cut to 17 tokens), b08's grows with it. At short33-H192-W128-e75 b08
+is at 2.7-5.1 over four draws of the captions (3.06 at the check's), and every
+corpus verdict holds with the threshold 0.25: highest passing 0.097 (b31),
+lowest failing 0.532 (b06, no time accumulation, which trains slowly at every
+size: 0.451 at the notebook's); every mutant keeps its verdict. c35, the
+slowest correct variant, trains in 8.6 s instead of 19.6 s.
 """
 import argparse
 import importlib.util
@@ -55,6 +64,14 @@ SIZES = {  # name: (H, W, epochs, learning rate, lr decay or None for the cell's
     "e75-d97": (512, 256, 75, 5e-3, 0.97),
     "e50-d98": (512, 256, 50, 5e-3, 0.98),
     "H256-W256-e75-d97": (256, 256, 75, 1e-2, 0.97),
+    # 50 captions of at most 10 tokens, one per image, padded with <NULL> to 17, 33 or 49 tokens
+    "short-H256-W256": (256, 256, 50, 5e-3, None, dict(max_tokens=10, length=17)),
+    "short-H128-W128-e75": (128, 128, 75, 1e-2, None, dict(max_tokens=10, length=17)),
+    "short33-H128-W128-e75": (128, 128, 75, 1e-2, None, dict(max_tokens=10, length=33)),
+    "short49-H128-W128-e75": (128, 128, 75, 1e-2, None, dict(max_tokens=10, length=49)),
+    "short49-H128-W128-e75-d98": (128, 128, 75, 1e-2, 0.98, dict(max_tokens=10, length=49)),
+    "short49-H192-W128-e75": (192, 128, 75, 1e-2, None, dict(max_tokens=10, length=49)),
+    "short33-H192-W128-e75": (192, 128, 75, 1e-2, None, dict(max_tokens=10, length=33)),  # the grader's RNN run
 }
 PROBES = {
     "rnn": ["b08_no_mask", "b22_step_no_bias_ecf", "b31_W_embed_gradient_zero"],
@@ -71,11 +88,10 @@ def corpus_module(task, name="materialize"):
     return module
 
 
-def small_data(task, ref):
-    settings = ref.module("check_data").OVERFIT_SETTINGS["rnn"]
-    np.random.seed(settings["seed"])
-    return ref.module("coco_utils").load_coco_data(base_dir=str(task.data_dir), max_train=settings["max_train"],
-                                                  pca_features=True)
+def small_data(task, ref, captions=None):
+    """The notebook's 50 captions, or those of a `captions` selection (public_checks.overfit_training_set)."""
+    settings = dict(ref.module("check_data").OVERFIT_SETTINGS["rnn"], captions=captions)
+    return ref.module("public_checks").overfit_training_set(settings, str(task.data_dir))
 
 
 def load_package(task, folder, package):
@@ -92,12 +108,12 @@ def train_one(job):
     warnings.simplefilter("ignore")
     task = load()
     ref = task.reference()
-    data = small_data(task, ref)
+    H, W, epochs, lr, size_decay, captions = (tuple(size) + (None,))[:6]
+    data = small_data(task, ref, captions)
     features = data["train_features"]
     solver_class = ref.module("captioning_solver").CaptioningSolver
     reference_model = ref.module("classifiers.rnn").CaptioningRNN
     decay = ref.module("check_data").OVERFIT_SETTINGS[cell]["solver"]["lr_decay"]
-    H, W, epochs, lr, size_decay = size
     try:
         model_class = reference_model
         if name is not None and name.startswith("mutant:"):

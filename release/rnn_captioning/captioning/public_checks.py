@@ -377,16 +377,46 @@ def train_overfit_model(cell_type, data_dir=None, verbose=False, progress=None, 
     """
     from .captioning_solver import CaptioningSolver
     from .classifiers.rnn import CaptioningRNN
-    from .coco_utils import load_coco_data
 
     settings = settings or OVERFIT_SETTINGS[cell_type]
-    np.random.seed(settings["seed"])
-    small_data = load_coco_data(base_dir=data_dir, max_train=settings["max_train"])
+    small_data = overfit_training_set(settings, data_dir)
     model = CaptioningRNN(small_data["word_to_idx"], input_dim=small_data["train_features"].shape[1],
                           cell_type=cell_type, **settings["model"])
     solver = CaptioningSolver(model, small_data, verbose=verbose, print_every=10, **settings["solver"])
     solver.train(progress=progress)
     return model, solver
+
+
+def overfit_training_set(settings, data_dir=None):
+    """The captions an overfitting run trains on.
+
+    Without settings["captions"], the notebook's: np.random.seed(seed), then
+    load_coco_data(max_train=50), drawn with replacement from all training
+    captions. With captions=dict(max_tokens=M, length=L): `max_train` captions
+    of at most M tokens (<START> and <END> included), one per image, drawn with
+    their own generator seeded with `seed`, and padded with <NULL> to L tokens.
+    Most of their steps are then padding, which a correct loss leaves out: the
+    padding changes nothing in a correct model's training, and slows down a
+    model whose loss counts it.
+    """
+    from .coco_utils import load_coco_data
+
+    np.random.seed(settings["seed"])
+    selection = settings.get("captions")
+    if not selection:
+        return load_coco_data(base_dir=data_dir, max_train=settings["max_train"])
+    data = load_coco_data(base_dir=data_dir)
+    captions, images = data["train_captions"], data["train_image_idxs"]
+    rng = np.random.RandomState(settings["seed"])
+    tokens = (captions != data["word_to_idx"]["<NULL>"]).sum(axis=1)
+    short = rng.permutation(np.flatnonzero(tokens <= selection["max_tokens"]))
+    _, first_of_each_image = np.unique(images[short], return_index=True)
+    chosen = rng.choice(short[np.sort(first_of_each_image)], settings["max_train"], replace=False)
+    padding = np.full((len(chosen), selection["length"] - captions.shape[1]), data["word_to_idx"]["<NULL>"],
+                      dtype=captions.dtype)
+    data["train_captions"] = np.concatenate([captions[chosen], padding], axis=1)
+    data["train_image_idxs"] = images[chosen]
+    return data
 
 
 def overfit_measurement(cell_type, final_loss, settings=None):
