@@ -65,16 +65,6 @@ class InKernelRun:
         self.wall_seconds = seconds
 
 
-def notebook_namespace():
-    """The notebook's variables (IPython's user namespace), or {} outside IPython."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return {}
-    shell = get_ipython()
-    return shell.user_ns if shell is not None else {}
-
-
 class InKernelSandbox:
     """Stands in for sandbox.Sandbox: runs the child's calling code on the
     student's package already imported in this kernel."""
@@ -95,20 +85,19 @@ class InKernelSandbox:
         return InKernelRun(dict(reply), reply, fatal, time.monotonic() - started)
 
     def overfit(self, meta, arrays, modules, reply, ops):
-        """The model the notebook's locked training cell trained, else one training run here."""
+        """One training run with the grader's settings, once per kernel. The
+        notebook's own runs are not reused: the grader's are smaller, and the
+        RNN's trains on other captions."""
         cell_type = meta["cell_type"]
-        model_class = modules["classifiers.rnn"].CaptioningRNN
-        run = notebook_trained_model(cell_type, meta, arrays, model_class)
-        if run is None:
-            if cell_type not in self.trained:
-                fresh = childlib.Reply()
-                ops.OPERATIONS["overfit"](meta, arrays, modules, fresh)
-                if fresh.errors:
-                    reply.errors.update(fresh.errors)
-                    return
-                self.trained[cell_type] = ({k[len("param:"):]: v for k, v in fresh.items()
-                                            if k.startswith("param:")}, fresh["loss_history"])
-            run = self.trained[cell_type]
+        if cell_type not in self.trained:
+            fresh = childlib.Reply()
+            ops.OPERATIONS["overfit"](meta, arrays, modules, fresh)
+            if fresh.errors:
+                reply.errors.update(fresh.errors)
+                return
+            self.trained[cell_type] = ({k[len("param:"):]: v for k, v in fresh.items()
+                                        if k.startswith("param:")}, fresh["loss_history"])
+        run = self.trained[cell_type]
         self.used[cell_type] = run
         params, history = run
         for name, value in params.items():
@@ -116,40 +105,8 @@ class InKernelSandbox:
         reply["loss_history"] = np.asarray(history, dtype=np.float64)
 
 
-def notebook_trained_model(cell_type, meta, arrays, model_class):
-    """(params, loss history) of `small_<cell>_model` / `small_<cell>_solver`, when
-    they are the locked training cell's run on exactly the grader's data."""
-    namespace = notebook_namespace()
-    model = namespace.get("small_%s_model" % cell_type)
-    solver = namespace.get("small_%s_solver" % cell_type)
-    if not isinstance(model, model_class) or getattr(model, "cell_type", None) != cell_type:
-        return None
-    data = getattr(solver, "data", None)
-    if getattr(solver, "model", None) is not model or not isinstance(data, dict):
-        return None
-    same_data = (data.get("word_to_idx") == meta["word_to_idx"]
-                 and all(np.array_equal(data.get(key), arrays[key])
-                         for key in ("train_captions", "train_image_idxs", "train_features")))
-    if not same_data or not getattr(solver, "loss_history", None):
-        return None
-    if not trained_as_requested(model, solver, meta):
-        return None
-    return dict(model.params), np.asarray(solver.loss_history, dtype=np.float64)
-
-
-def trained_as_requested(model, solver, meta):
-    """Whether the notebook's run used the grader's sizes and schedule (the LSTM's
-    graded run is smaller than the notebook's, so it is trained here instead)."""
-    sizes, schedule = meta["model"], meta["solver"]
-    return (np.shape(model.params.get("Wh"))[:1] == (sizes["hidden_dim"],)
-            and np.shape(model.params.get("W_embed"))[1:] == (sizes["wordvec_dim"],)
-            and getattr(solver, "num_epochs", None) == schedule["num_epochs"]
-            and getattr(solver, "lr_decay", None) == schedule["lr_decay"]
-            and getattr(solver, "optim_config", {}).get("learning_rate") == schedule["optim_config"]["learning_rate"])
-
-
 class _OverfitOps:
-    """An operations table whose overfit reuses the notebook's (or this kernel's) training run."""
+    """An operations table whose overfit reuses this kernel's training run."""
 
     def __init__(self, sandbox, ops):
         self.OPERATIONS = {"in_kernel_overfit": lambda meta, arrays, modules, reply:
