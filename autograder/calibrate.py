@@ -72,13 +72,21 @@ def markdown(table, seeds):
         else:
             margin = _times(tolerance / worst) if worst else "error 0"
         lines.append("| %s | %s | %s | %.2g | %s | %d / %d |" % (
-            name, entry["metric"], "%.0e" % tolerance if tolerance else "0", worst, margin,
+            name, entry["metric"], _bound(tolerance), worst, margin,
             entry["failures"], entry["runs"]))
     measured = [(entry["tolerance"] / entry["worst"], name) for name, entry in table.items()
                 if entry["worst"] and entry["metric"] not in ("training loss", "rows that differ")]
     if measured:
         lines += ["", "Smallest margin of an error check: %s (%s)." % (_times(min(measured)[0]), min(measured)[1])]
     return "\n".join(lines) + "\n"
+
+
+def _bound(tolerance):
+    """1e-08 as '1e-08', and 0.25 as '0.25' rather than a rounded '2e-01'."""
+    if not tolerance:
+        return "0"
+    text = "%.0e" % tolerance
+    return text if float(text) == tolerance else "%g" % tolerance
 
 
 def _times(ratio):
