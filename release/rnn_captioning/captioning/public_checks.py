@@ -405,16 +405,24 @@ def overfit_training_set(settings, data_dir=None):
     selection = settings.get("captions")
     if not selection:
         return load_coco_data(base_dir=data_dir, max_train=settings["max_train"])
+    if selection["max_tokens"] > selection["length"]:
+        raise ValueError("captions of up to %(max_tokens)d tokens do not fit in %(length)d" % selection)
     data = load_coco_data(base_dir=data_dir)
     captions, images = data["train_captions"], data["train_image_idxs"]
     rng = np.random.RandomState(settings["seed"])
     tokens = (captions != data["word_to_idx"]["<NULL>"]).sum(axis=1)
     short = rng.permutation(np.flatnonzero(tokens <= selection["max_tokens"]))
     _, first_of_each_image = np.unique(images[short], return_index=True)
+    if len(first_of_each_image) < settings["max_train"]:
+        raise ValueError("the dataset has %d images with a training caption of at most %d tokens; this "
+                         "overfitting run needs %d" % (len(first_of_each_image), selection["max_tokens"],
+                                                       settings["max_train"]))
     chosen = rng.choice(short[np.sort(first_of_each_image)], settings["max_train"], replace=False)
-    padding = np.full((len(chosen), selection["length"] - captions.shape[1]), data["word_to_idx"]["<NULL>"],
+    # Every chosen caption ends within max_tokens <= length: only <NULL> columns are cut or added.
+    kept = captions[chosen][:, :selection["length"]]
+    padding = np.full((len(chosen), selection["length"] - kept.shape[1]), data["word_to_idx"]["<NULL>"],
                       dtype=captions.dtype)
-    data["train_captions"] = np.concatenate([captions[chosen], padding], axis=1)
+    data["train_captions"] = np.concatenate([kept, padding], axis=1)
     data["train_image_idxs"] = images[chosen]
     return data
 
