@@ -82,11 +82,10 @@ def markdown(table, seeds):
 
 
 def _bound(tolerance):
-    """1e-08 as '1e-08', and 0.25 as '0.25' rather than a rounded '2e-01'."""
+    """An error bound as '1e-08', a loss threshold as '0.25' or '1' (not a rounded '2e-01')."""
     if not tolerance:
         return "0"
-    text = "%.0e" % tolerance
-    return text if float(text) == tolerance else "%g" % tolerance
+    return "%g" % tolerance if tolerance >= 0.01 else "%.0e" % tolerance
 
 
 def _times(ratio):

@@ -65,13 +65,13 @@ SIZES = {  # name: (H, W, epochs, learning rate, lr decay or None for the cell's
     "e50-d98": (512, 256, 50, 5e-3, 0.98),
     "H256-W256-e75-d97": (256, 256, 75, 1e-2, 0.97),
     # 50 captions of at most 10 tokens, one per image, padded with <NULL> to 17, 33 or 49 tokens
-    "short-H256-W256": (256, 256, 50, 5e-3, None, dict(max_tokens=10, length=17)),
-    "short-H128-W128-e75": (128, 128, 75, 1e-2, None, dict(max_tokens=10, length=17)),
-    "short33-H128-W128-e75": (128, 128, 75, 1e-2, None, dict(max_tokens=10, length=33)),
-    "short49-H128-W128-e75": (128, 128, 75, 1e-2, None, dict(max_tokens=10, length=49)),
+    "short-H256-W256": (256, 256, 50, 5e-3, 0.95, dict(max_tokens=10, length=17)),
+    "short-H128-W128-e75": (128, 128, 75, 1e-2, 0.95, dict(max_tokens=10, length=17)),
+    "short33-H128-W128-e75": (128, 128, 75, 1e-2, 0.95, dict(max_tokens=10, length=33)),
+    "short49-H128-W128-e75": (128, 128, 75, 1e-2, 0.95, dict(max_tokens=10, length=49)),
     "short49-H128-W128-e75-d98": (128, 128, 75, 1e-2, 0.98, dict(max_tokens=10, length=49)),
-    "short49-H192-W128-e75": (192, 128, 75, 1e-2, None, dict(max_tokens=10, length=49)),
-    "short33-H192-W128-e75": (192, 128, 75, 1e-2, None, dict(max_tokens=10, length=33)),  # the grader's RNN run
+    "short49-H192-W128-e75": (192, 128, 75, 1e-2, 0.95, dict(max_tokens=10, length=49)),
+    "short33-H192-W128-e75": (192, 128, 75, 1e-2, 0.95, dict(max_tokens=10, length=33)),  # the grader's RNN run
 }
 PROBES = {
     "rnn": ["b08_no_mask", "b22_step_no_bias_ecf", "b31_W_embed_gradient_zero"],

@@ -150,7 +150,7 @@ def public_failure(part, sandbox, task):
     """The public check's verdict (None when it passes), from the student's public_checks.
 
     The overfit check measures the final loss of the run the hidden check
-    used (the notebook's, or the one training run of this kernel).
+    used (this kernel's one training run with the grader's settings).
     """
     public_checks = importlib.import_module("%s.public_checks" % task.package)
     if part.startswith("overfit_"):

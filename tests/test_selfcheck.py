@@ -1,5 +1,6 @@
 """The students' self-check, run as a student would: `python selfcheck.py`
 inside a copy of the assignment folder."""
+import json
 import os
 import shutil
 import subprocess
@@ -70,3 +71,28 @@ def test_one_bug_fails_its_own_part_with_the_error_shown(tmp_path, synthetic_dat
 def test_selfcheck_ships_no_hidden_material():
     text = (RELEASE / "selfcheck.py").read_text() + (RELEASE / "captioning" / "public_checks.py").read_text()
     assert "autograder" not in text.replace("The autograder", "").replace("the autograder", "")
+
+
+def test_the_self_checks_trainings_reach_the_graders_losses(graded_solutions, tmp_path, synthetic_data_dir):
+    """`selfcheck.py --overfit` trains what the grader trains: the same captions and
+    the same initial weights, so the loss a student sees is the loss graded (one
+    BLAS thread, as in the sandbox)."""
+    graded = {t["extra_data"]["part"]: t["extra_data"]["error"] for t in graded_solutions["results"]["tests"]
+              if t["extra_data"]["check"] == "overfit"}
+    copy = tmp_path / "rnn_captioning"
+    shutil.copytree(SOLUTIONS, copy, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    script = ("import json\n"
+              "from captioning.public_checks import GRADED_OVERFIT_SETTINGS, train_overfit_model, training_set_loss\n"
+              "losses = {}\n"
+              "for cell in ('rnn', 'lstm'):\n"
+              "    model, solver = train_overfit_model(cell, settings=GRADED_OVERFIT_SETTINGS[cell])\n"
+              "    losses['overfit_' + cell] = training_set_loss(model, solver.data)\n"
+              "print(json.dumps(losses))\n")
+    env = dict(os.environ, CAPTIONING_DATA=str(synthetic_data_dir), OPENBLAS_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=copy, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    local = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert set(local) == set(graded) == {"overfit_rnn", "overfit_lstm"}
+    for part, loss in graded.items():
+        assert local[part] == pytest.approx(loss, rel=1e-4), part
