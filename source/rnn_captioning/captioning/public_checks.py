@@ -405,9 +405,9 @@ def overfit_training_set(settings, data_dir=None):
     """
     from .coco_utils import load_coco_data
 
-    np.random.seed(settings["seed"])
     selection = settings.get("captions")
     if not selection:
+        np.random.seed(settings["seed"])
         return load_coco_data(base_dir=data_dir, max_train=settings["max_train"])
     if selection["max_tokens"] > selection["length"]:
         raise ValueError("captions of up to %(max_tokens)d tokens do not fit in %(length)d" % selection)
