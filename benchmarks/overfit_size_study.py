@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.assignment import load  # noqa: E402
 
-SIZES = {  # name: (H, W, epochs, learning rate, lr decay or None for the cell's own)
+SIZES = {  # name: (H, W, epochs, learning rate, lr decay or None for the cell's own[, captions selection])
     "notebook": (512, 256, 50, 5e-3, None),
     "H256": (256, 128, 50, 5e-3, None),
     "H256-W256": (256, 256, 50, 5e-3, None),
