@@ -150,11 +150,15 @@ def test_cluster_grades_as_locally_and_survives_a_killed_worker(cluster, local_b
                            stderr=subprocess.PIPE, text=True)
     with distributed.Client(cluster.address, timeout=30) as watcher:
         def slow_worker():
-            for address, keys in watcher.processing().items():
-                if any(str(key).startswith("grade-%s-" % SLOW) for key in keys):
-                    return address
+            """The worker running the slow submission now. Asked of the workers themselves: the
+            scheduler's `processing()` also lists tasks queued on a worker, which work stealing
+            may still move to the other one."""
+            def grading_slow(dask_worker):
+                return any(str(task.key).startswith("grade-%s-" % SLOW) for task in dask_worker.state.executing)
+            running = [address for address, found in watcher.run(grading_slow).items() if found]
+            return running[0] if running else None
         address = wait_for(slow_worker, 120, "the slow submission to start on a worker")
-        time.sleep(2)                                        # mid-grading: its checks are under way
+        time.sleep(1)                                        # mid-grading: its checks are under way
         assert slow_worker() == address
         victim = cluster.workers[address]
         cluster.kill(victim)
