@@ -126,7 +126,6 @@ def test_correct_code_written_differently_gets_every_point(correct_submission, t
     assert [t["name"] for t in results["tests"] if t["status"] != "passed"] == []
 
 
-
 def test_a_lane_drawing_from_numpy_cannot_change_another_lanes_training_set():
     """The lanes are threads of the grader, and numpy's generator is global: one
     lane builds reference models (which draw initial weights) while another seeds
