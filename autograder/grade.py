@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import assignment as assignments
 from . import report, runner, scoring, submission
-from .isolation import detect_isolation
+from .isolation import IsolationUnavailable, detect_isolation
 from .paths import KIT_ROOT
 from .proxy import StudentProxy
 from .sandbox import Budget, Sandbox
@@ -83,7 +83,10 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
     (default: its path)."""
     task = assignment or load_assignment()
     started = time.monotonic()
-    isolation = isolation or detect_isolation()
+    try:
+        isolation = isolation or detect_isolation()
+    except IsolationUnavailable as exc:
+        raise GraderCannotRun(str(exc)) from None
     workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
     notes, log, curves = [], [], {}
     try:

@@ -8,7 +8,8 @@ Levels, best first (the reports name the one that ran):
   namespace dies with every process in it.
 - "unprivileged-user": no namespaces; the child drops to an unprivileged uid
   and the kit's secret folders are made unreadable to other users.
-- "rlimits-only": neither is possible (not root); resource limits only.
+- "rlimits-only": neither is possible (not root); resource limits only. As root
+  it is never chosen, only asked for: student code would run as root.
 """
 import fcntl
 import os
@@ -54,16 +55,29 @@ def _bwrap_works():
     return probe.returncode == 0
 
 
+class IsolationUnavailable(Exception):
+    """Running as root, and neither bubblewrap nor an unprivileged uid can hold student code."""
+
+
 def detect_isolation():
-    """The best isolation this machine allows (AUTOGRADER_ISOLATION forces one, for tests)."""
+    """The best isolation this machine allows (AUTOGRADER_ISOLATION forces one, for tests).
+    Raises IsolationUnavailable as root when the best would be none: student code never
+    runs as root unless asked for (--isolation rlimits-only)."""
     forced = os.environ.get("AUTOGRADER_ISOLATION")
     if forced:
         return forced
-    if os.geteuid() == 0 and _bwrap_works():
+    if os.geteuid() != 0:
+        return "rlimits-only"
+    if _bwrap_works():
         return "bubblewrap"
-    if os.geteuid() == 0 and _world_traversable(_python_home()) and _world_traversable(_site_packages()):
+    # The child preloads the standard library before it drops to the uid, so an interpreter
+    # under /root (pyenv) will do; numpy's folder must be reachable by the uid.
+    if _world_traversable(_site_packages()):
         return "unprivileged-user"
-    return "rlimits-only"
+    raise IsolationUnavailable(
+        "running as root, but student code can be held neither by bubblewrap (not installed or not working: "
+        "`make sandbox-deps`, or apt-get install bubblewrap) nor by an unprivileged uid (%s cannot be reached "
+        "by other users); pass --isolation rlimits-only to run student code as root anyway" % _site_packages())
 
 
 ISOLATION_TEXT = {

@@ -673,3 +673,24 @@ def test_the_idle_rule_never_stops_correct_code_on_a_loaded_machine(correct_subm
     trainings = [t["extra_data"] for t in results["tests"] if t["extra_data"]["part"].startswith("overfit_")]
     assert len(trainings) == 2 and max(t["seconds"] for t in trainings) > 1.5 * IDLE_SECONDS, trainings
     assert "waiting without computing" not in json.dumps(results)
+
+
+ROOT_WITHOUT_ISOLATION = """
+import os, sys
+from autograder import cli, isolation
+isolation._bwrap_works = lambda: False            # as on a machine without bubblewrap
+isolation._world_traversable = lambda path: False   # and the packages under a folder like /root
+os.geteuid = lambda: 0
+sys.exit(cli.main(["grade", sys.argv[1], "--out", sys.argv[2]]))
+"""
+
+
+def test_student_code_never_runs_as_root_unasked(correct_submission, tmp_path):
+    """As root with neither bubblewrap nor numpy reachable by an unprivileged uid, the
+    grader refuses with what to do, and runs nothing (a kill(-1) would take the machine)."""
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_ISOLATION"}
+    proc = subprocess.run([sys.executable, "-c", ROOT_WITHOUT_ISOLATION, str(correct_submission), str(tmp_path / "out")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "bubblewrap" in proc.stderr and "--isolation rlimits-only" in proc.stderr
+    assert not (tmp_path / "out" / "results.json").exists()
