@@ -29,7 +29,7 @@ from .paths import KIT_ROOT
 class Policy:
     """Course-wide grading rules, set in rubric.json's "policy"."""
     preserve_dtype: bool = False           # results must keep the inputs' float dtype (costs points when on)
-    error_carried_forward: bool = True     # composites are judged given the student's own step functions
+    error_carried_forward: bool = True     # a failing check is judged again with its charged callees replaced
 
 
 @dataclass

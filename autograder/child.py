@@ -6,10 +6,14 @@ the student's kernel.
 
 Trust: this file knows nothing secret. It never sees reference outputs,
 tolerances or points; it only runs the student's functions on the inputs it is
-given and sends back whatever numeric arrays they return. Everything it sends
-is re-validated and compared on the trusted side, so a student who tampers
-with this process can at worst send wrong numbers. It imports nothing from
-the kit except the files copied next to it (protocol, childlib, assignment_ops).
+given and sends back whatever numeric arrays they return. A function the
+request names under "replace" is put aside for the run: a stub takes its
+place, which sends its arguments to the trusted side and returns the answer
+(childlib.replaced_functions), so no reference code ever enters this
+process. Everything it sends is re-validated and compared on the trusted
+side, so a student who tampers with this process can at worst send wrong
+numbers. It imports nothing from the kit except the files copied next to it
+(protocol, childlib, assignment_ops).
 """
 
 
@@ -42,5 +46,7 @@ def run_request(request, arrays, ops, package, root=None):
     childlib.stop_hung_functions(package, request.get("hung", ()))
     op = ops.OPERATIONS.get(request.get("op"))
     if op is not None:
-        op(request, arrays, modules, reply)
+        # Functions the trusted side does the work of in this run (stubs that ask it).
+        with childlib.replaced_functions(package, request.get("replace", ())):
+            op(request, arrays, modules, reply)
     return reply, None

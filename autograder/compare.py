@@ -19,8 +19,9 @@ class Outcome:
     tolerance: float = None
     metric: str = "relative error"
     tips: list = field(default_factory=list)     # 0-point advice, shown whatever the verdict
-    carried_from: tuple = ()     # parts whose (wrong) functions this pass was judged against
+    carried_from: tuple = ()     # parts charged elsewhere whose functions were replaced by correct ones for this pass
     hint: str = None             # the catalogued mistake the message names, if any
+    tried_without: tuple = ()    # parts charged elsewhere whose functions were replaced, and it failed all the same
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ def combine(outcomes_by_case):
     for description, outcome in outcomes_by_case:
         if not outcome.passed:
             return Outcome(False, "%s: %s" % (description, outcome.message), outcome.error,
-                           outcome.tolerance, outcome.metric, tips, hint=outcome.hint)
+                           outcome.tolerance, outcome.metric, tips, hint=outcome.hint,
+                           tried_without=outcome.tried_without)
     worst = max(outcomes_by_case, key=lambda item: -1 if item[1].error is None else item[1].error)[1]
     message = "%d cases; worst %s %.1e (tolerance %.0e)" % (
         len(outcomes_by_case), worst.metric, worst.error or 0.0, worst.tolerance or 0.0)

@@ -111,7 +111,8 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                 runner.complete_rows(task, rows_so_far, fill_missing=False), task.parts)))
             try:
                 proxies = [StudentProxy(sandbox, log, task.package, hung) for sandbox in sandboxes]
-                result = runner.run_checks(task, proxies, select=select, on_row=follow)
+                result = runner.run_checks(task, proxies, select=select, on_row=follow,
+                                           sources=submission.graded_sources(prepared, task))
                 rows, curves = result.rows, result.curves
                 if result.grader_faults:
                     notes.append("the grader hit an internal error in %d check(s); tell your instructor"

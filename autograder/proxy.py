@@ -47,10 +47,11 @@ class StudentProxy:
         self.hung = hung if hung is not None else set()   # functions that did not finish in an earlier run
         self.title = None
 
-    def run(self, arrays, meta, limits=None):
-        """Send one request; returns an Answer."""
+    def run(self, arrays, meta, limits=None, oracle=None):
+        """Send one request; returns an Answer. oracle answers the functions meta["replace"]
+        puts aside (sandbox.Sandbox.call)."""
         meta = dict(meta, package=self.package, hung=sorted(self.hung))
-        run = self.sandbox.call(arrays, meta, limits or Limits())
+        run = self.sandbox.call(arrays, meta, limits or Limits(), oracle=oracle)
         self.log.append((self.title, run))
         if run.status == "budget":
             raise StudentRunFailed(run.detail, timed_out=True)

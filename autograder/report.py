@@ -99,12 +99,11 @@ def error_text(row):
 
 
 def row_notes(row):
-    """What follows a row's message: the upstream note, error carried forward, tips (no points)."""
+    """What follows a row's message: the upstream note and the tips (no points). A pass whose
+    callees were replaced by correct ones says so in its message."""
     notes = []
     if row.upstream_note:
         notes.append(row.upstream_note)
-    if row.passed and row.carried_from:
-        notes.append("error carried forward: judged with your own %s" % _code_names(row.carried_from))
     notes += ["tip (no points): " + tip for tip in row.tips]
     return [clean(note) for note in notes]
 

@@ -41,6 +41,8 @@ class CheckContext:
     rows: list = field(default_factory=list)
     memo: dict = field(default_factory=dict)     # what checks leave for later checks (trusted side only)
     part: str = ""                               # the part whose check is running in this lane
+    sources: dict = field(default_factory=dict)  # graded file key -> the student's source text (read, never run)
+    quick_done: threading.Event = field(default_factory=threading.Event)   # every check but the long ones ran
 
     def add_curve(self, name, **curve):
         """A curve for the report (e.g. history, final_loss, threshold), shown in rubric order."""
@@ -53,6 +55,11 @@ class CheckContext:
     def upstream_failed(self, part_id):
         """Whether a part this one depends on (directly or through others) failed a check before."""
         return any(self.part_failed(dep) for dep in upstream_closure(part_id, self.assignment.parts))
+
+    def wait_for_quick_checks(self, timeout=None):
+        """Wait until every selected check that is not long has its row (a long check in its
+        own lane may need their verdicts); returns whether they all ran."""
+        return self.quick_done.wait(timeout)
 
 
 @dataclass
@@ -120,17 +127,19 @@ def run_one(context, part, check, timed_out_parts, import_failures, faults):
     return row
 
 
-def run_checks(assignment, proxies, select=None, on_row=None):
+def run_checks(assignment, proxies, select=None, on_row=None, sources=None):
     """Run every selected check of the assignment against the student behind the proxies.
 
     With two proxies (two sandboxes), the long checks (training) run in the
     second lane while the others run in the first, in rubric order (a check may
-    read the rows of the parts before it). on_row(rows so far) follows each row."""
+    read the rows of the parts before it). on_row(rows so far) follows each row.
+    sources: {graded file key: the student's text}, for checks that read code."""
     proxies = proxies if isinstance(proxies, (list, tuple)) else [proxies]
     chosen = matcher(select)
     reference = assignment.reference()
-    first = CheckContext(assignment, proxies[0], reference)
-    contexts = [first] + [CheckContext(assignment, proxy, reference, first.curves, first.rows, first.memo)
+    first = CheckContext(assignment, proxies[0], reference, sources=dict(sources or {}))
+    contexts = [first] + [CheckContext(assignment, proxy, reference, first.curves, first.rows, first.memo,
+                                       sources=first.sources, quick_done=first.quick_done)
                           for proxy in proxies[1:]]
     import_failures = probe_imports(assignment, proxies[0])
     timed_out, faults, lock = set(), [], threading.Lock()
@@ -147,7 +156,11 @@ def run_checks(assignment, proxies, select=None, on_row=None):
         while True:
             if queue:
                 part, check = queue.pop(0)
+                if check.long and context is first:     # one lane: the long checks come last
+                    first.quick_done.set()
             else:
+                if context is first:
+                    first.quick_done.set()
                 with lock:
                     if not shared:
                         return
@@ -160,7 +173,10 @@ def run_checks(assignment, proxies, select=None, on_row=None):
     workers = [threading.Thread(target=run_lane, args=(context, []), daemon=True) for context in contexts[1:]]
     for worker in workers:
         worker.start()
-    run_lane(first, ordered)
+    try:
+        run_lane(first, ordered)
+    finally:
+        first.quick_done.set()
     for worker in workers:
         worker.join()
     return RunResult(complete_rows(assignment, list(first.rows), import_failures, fill_missing=select is None),

@@ -56,6 +56,32 @@ class Limits:
     idle_seconds: float = 5.0
 
 
+# What the trusted side takes from a replaced function's question, at the most.
+MAX_QUESTION_BYTES = 256 << 20
+MAX_ANSWER_BYTES = 256 << 20
+
+
+def answer_question(oracle, question):
+    """The answer (a protocol message) to one question from a child's replaced function.
+    The question is decoded as hostile; whatever goes wrong is an error answer, which the
+    child's stub raises in the student's code."""
+    try:
+        arrays, meta = protocol.decode(question, MAX_QUESTION_BYTES)
+    except protocol.ProtocolError as exc:
+        return protocol.encode({}, {"error": "the question was garbled (%s)" % exc})
+    if oracle is None:
+        return protocol.encode({}, {"error": "no function is replaced in this run"})
+    try:
+        answer_meta, answer = oracle(meta, arrays)
+        message = protocol.encode(answer, answer_meta)
+    except Exception as exc:    # a fault of ours must reach the child as an answer, not hang it
+        return protocol.encode({}, {"error": "the trusted side could not answer (%s: %s)"
+                                             % (type(exc).__name__, str(exc)[:300])})
+    if len(message) > MAX_ANSWER_BYTES:
+        return protocol.encode({}, {"error": "the answer is over %d MB" % (MAX_ANSWER_BYTES >> 20)})
+    return message
+
+
 class Budget:
     """The time one grading may give the student's code, shared by its sandboxes.
 
@@ -105,7 +131,8 @@ def cpu_seconds_of(pids):
 
 @dataclass
 class ChildRun:
-    status: str                       # ok | timeout | idle | cpu_limit | crashed | no_reply | bad_reply | reply_too_large | budget
+    status: str                       # ok | timeout | idle | cpu_limit | crashed | no_reply | bad_reply | reply_too_large |
+    #                                   bad_question | budget
     arrays: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     stdout: str = ""
@@ -254,14 +281,21 @@ class Sandbox:
             except OSError:
                 pass
 
-    def _exchange(self, message, timeout, over_budget=None):
-        """Send one frame to the zygote and read its answer, or None if it does not answer in time
-        (or over_budget(), asked every BUDGET_TICK seconds, says to stop)."""
-        process = self._zygote
+    def _send(self, message):
         try:
-            process.stdin.write(message)
-            process.stdin.flush()
+            self._zygote.stdin.write(message)
+            self._zygote.stdin.flush()
+            return True
         except (BrokenPipeError, OSError):
+            return False
+
+    def _exchange(self, message, timeout, over_budget=None, oracle=None):
+        """Send one frame to the zygote and read its answer, or None if it does not answer in time
+        (or over_budget(), asked every BUDGET_TICK seconds, says to stop). A frame the child's
+        replaced functions ask (header "oracle") is answered by oracle(question bytes) -> bytes
+        on the way, and the wait goes on."""
+        process = self._zygote
+        if not self._send(message):
             return None, None
         fd = process.stdout.fileno()
         buffer, deadline = bytearray(), time.monotonic() + timeout
@@ -271,13 +305,20 @@ class Sandbox:
                 if needed == zygote.HEADER.size:
                     header_len, payload_len = zygote.HEADER.unpack(bytes(buffer[:needed]))
                     needed += header_len + payload_len
-                    if needed > (256 << 20):
+                    if needed > (256 << 20) + (1 << 20):
                         return None, None
                     continue
                 header_len, _ = zygote.HEADER.unpack(bytes(buffer[:zygote.HEADER.size]))
                 start = zygote.HEADER.size
                 header = json.loads(bytes(buffer[start:start + header_len]).decode("utf-8"))
-                return header, bytes(buffer[start + header_len:needed])
+                payload = bytes(buffer[start + header_len:needed])
+                if not header.get("oracle"):
+                    return header, payload
+                del buffer[:needed]
+                needed = zygote.HEADER.size
+                if not self._send(zygote.frame({}, answer_question(oracle, payload))):
+                    return None, None
+                continue
             left = deadline - time.monotonic()
             if left <= 0:
                 return None, None
@@ -291,8 +332,10 @@ class Sandbox:
                 buffer += chunk
 
     # -- one call ----------------------------------------------------------
-    def call(self, request_arrays, request_meta, limits=None):
-        """Run one request in a fresh child; returns a ChildRun (never raises for student faults)."""
+    def call(self, request_arrays, request_meta, limits=None, oracle=None):
+        """Run one request in a fresh child; returns a ChildRun (never raises for student faults).
+        oracle(meta, arrays) -> (meta, arrays) answers the child's replaced functions (see
+        childlib.replaced_functions), here, on the trusted side."""
         limits = limits or Limits()
         started = time.monotonic()
         wall, cpu = limits.wall_seconds, limits.cpu_seconds
@@ -309,7 +352,7 @@ class Sandbox:
                              "result_bytes": limits.result_bytes, "idle_seconds": limits.idle_seconds}}
         call = object()
         answer, reply = self._exchange(zygote.frame(header, protocol.encode(request_arrays, request_meta)),
-                                       wall + ZYGOTE_MARGIN, self._budget_watch(call))
+                                       wall + ZYGOTE_MARGIN, self._budget_watch(call), oracle)
         if answer is None:      # the zygote died or hung, or the budget ran out: start afresh next time
             spent_live = self.budget.live.get(call, 0.0) if self.budget is not None else 0.0
             ran_out = self.budget is not None and self.budget.cpu_left() <= 0
@@ -365,6 +408,9 @@ class Sandbox:
             return self._name_where_stuck(run, answer["stderr"])
         if run.status == "reply_too_large":
             run.detail = "sent more than %d MB back" % (limits.result_bytes >> 20)
+            return run
+        if run.status == "bad_question":
+            run.detail = "wrote something other than a question on the grader's line for replaced functions"
             return run
         if not reply:
             run.status, run.detail = self._why_no_reply(answer, limits)

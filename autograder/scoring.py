@@ -5,9 +5,12 @@ Two rules decide whether a passing check scores:
 - a check with `counts_only_with` scores only when those checks of the same
   part pass too (a check on the notebook's published inputs proves nothing
   on its own: its answers can be copied);
-- a pass judged against the student's own wrong function (error carried
-  forward, Outcome.carried_from) scores; that function's error is charged
-  once, at its own part.
+- a pass judged with the functions it calls replaced by correct ones, when
+  those fail their own checks (Outcome.carried_from), scores: their errors
+  are charged once, at their own parts.
+A failing check whose part uses a failing part gets a note saying to fix that
+one first, unless the check already failed with correct versions of it in
+place (Outcome.tried_without): its mistake is then its own.
 """
 from dataclasses import dataclass, field
 
@@ -105,7 +108,7 @@ def score(rows, parts):
         part_rows = [row for row in rows if row.part == part.id]
         passed = {row.key for row in part_rows if row.outcome.passed}
         share = shares(part)
-        upstream, note = upstream_note(part, parts, failing, carrying)
+        upstream, part_note = upstream_note(part, parts, failing, carrying)
         summary = PartSummary(part.id, part.title, part.kind, part.points, 0.0,
                               total_checks=len(part_rows), upstream_failures=upstream)
         for row in part_rows:
@@ -118,7 +121,9 @@ def score(rows, parts):
                 message = NOT_ON_ITS_OWN % ("s" if many else "", "; ".join(titles), "" if many else "es")
                 counted = False
             points = share[row.key] if counted else 0.0
-            hint = outcome.hint or (None if counted else inherited_hint(upstream, rows))
+            own = bool(outcome.tried_without)      # it failed with correct callees: its mistake is its own
+            note = "" if own else part_note
+            hint = outcome.hint or (None if counted or own else inherited_hint(upstream, rows))
             summary.score += points
             summary.passed_checks += counted
             scored.append(ScoredRow(part.id, part.title, row.check, counted, points, share[row.key],

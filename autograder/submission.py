@@ -288,6 +288,17 @@ def _copy_package(package_dir, destination, notes, package):
             shutil.copyfile(path, target)
 
 
+def graded_sources(prepared, assignment):
+    """{graded file key: its text} of a prepared submission (read as text, never run here)."""
+    sources = {}
+    for key, relative in assignment.graded_files.items():
+        try:
+            sources[key] = (prepared.scratch_dir / assignment.package / relative).read_text(errors="replace")
+        except OSError:
+            continue
+    return sources
+
+
 def prepare(submission, workdir, assignment):
     """Build workdir/scratch/<package> from the submission (located by `locate`); returns Prepared.
 

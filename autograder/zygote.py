@@ -164,6 +164,10 @@ class IdleWatch:
         self.looks = deque()     # (time, gained) of the looks that the window still needs
         self.next_look = 0.0
 
+    def restart(self):
+        """Start the window afresh: the call waited for something outside it (the grader)."""
+        self.looks.clear()
+
     def processes(self):
         pids = set(process_tree(self.pid))
         if self.uid is not None:
@@ -206,8 +210,9 @@ def fresh_copy(pristine, runs, number, uid):
     return target
 
 
-def child_main(limits, request_bytes, result_fd, out_fd, err_fd, run_dir, uid):
-    """In the forked child: confine, then run the request on run_dir. Never returns."""
+def child_main(limits, request_bytes, result_fd, out_fd, err_fd, run_dir, uid, question_fd=None, answer_fd=None):
+    """In the forked child: confine, then run the request on run_dir. Never returns.
+    question_fd / answer_fd: the child's line to the trusted side (OracleRelay)."""
     code = 0
     try:
         os.setsid()
@@ -215,8 +220,9 @@ def child_main(limits, request_bytes, result_fd, out_fd, err_fd, run_dir, uid):
         os.dup2(null, 0)
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
-        os.closerange(3, result_fd)
-        os.closerange(result_fd + 1, 1 << 16)
+        kept = sorted(fd for fd in (result_fd, question_fd, answer_fd) if fd is not None)
+        for low, high in zip([3] + [fd + 1 for fd in kept], kept + [1 << 16]):
+            os.closerange(low, high)
         for name, value in (("RLIMIT_CPU", (limits["cpu_seconds"], limits["cpu_seconds"] + 1)),
                             ("RLIMIT_AS", (limits["memory_bytes"],) * 2),
                             ("RLIMIT_NPROC", (limits["processes"],) * 2),
@@ -236,8 +242,11 @@ def child_main(limits, request_bytes, result_fd, out_fd, err_fd, run_dir, uid):
         # writes even while the student's code sleeps or waits with SIGTERM ignored.
         faulthandler.register(DUMP_SIGNAL, all_threads=True)
         import child
+        import childlib
         import protocol
         import assignment_ops
+        if question_fd is not None:
+            childlib.ORACLE = childlib.PipeOracle(question_fd, answer_fd)
         arrays, request = protocol.decode(request_bytes, max_bytes=1 << 30)
         reply, fatal = child.run_request(request, arrays, assignment_ops, request["package"], run_dir)
         try:
@@ -258,10 +267,65 @@ def child_main(limits, request_bytes, result_fd, out_fd, err_fd, run_dir, uid):
     os._exit(code)
 
 
-def collect(pid, pipes, caps, wall_seconds, idle=None):
+class OracleRelay:
+    """Carries a child's questions to the grader and the grader's answers back.
+
+    A replaced function in the child (childlib.PipeOracle) writes a question,
+    an 8-byte length and a protocol message, on its question pipe. The relay
+    sends it to the grader as a frame with {"oracle": true}, reads the grader's
+    answer frame from stdin, and writes it to the child's answer pipe, without
+    ever blocking on a child that does not read it. The child's questions are
+    only copied as bytes: the grader decodes them as hostile."""
+
+    LENGTH = struct.Struct("<Q")
+    MAX_BYTES = 256 << 20
+
+    def __init__(self, question_fd, answer_fd, grader_in, grader_out, idle=None):
+        self.question_fd, self.answer_fd = question_fd, answer_fd
+        self.grader_in, self.grader_out, self.idle = grader_in, grader_out, idle
+        self.buffer, self.pending, self.broken = bytearray(), b"", None
+        os.set_blocking(answer_fd, False)
+
+    def feed(self, chunk):
+        """Bytes from the question pipe; every whole question is asked at once."""
+        self.buffer += chunk
+        while len(self.buffer) >= self.LENGTH.size and self.broken is None:
+            (size,) = self.LENGTH.unpack(bytes(self.buffer[:self.LENGTH.size]))
+            if size > self.MAX_BYTES:
+                self.broken = "asked a question of %d bytes (the limit is %d)" % (size, self.MAX_BYTES)
+                return
+            end = self.LENGTH.size + size
+            if len(self.buffer) < end:
+                return
+            question = bytes(self.buffer[self.LENGTH.size:end])
+            del self.buffer[:end]
+            self.grader_out.write(frame({"oracle": True}, question))
+            self.grader_out.flush()
+            header, answer = read_frame(self.grader_in)
+            if header is None:
+                raise EOFError("the grader went away")
+            self.pending += self.LENGTH.pack(len(answer)) + answer
+            if self.idle is not None:
+                self.idle.restart()     # the child waited for the grader, not for itself
+
+    def flush(self):
+        """Write what the child has not read yet, as much as its pipe takes now."""
+        if self.pending:
+            try:
+                written = os.write(self.answer_fd, self.pending[:1 << 20])
+            except BlockingIOError:
+                return
+            except OSError:      # the child closed its end: nothing more to give it
+                self.pending = b""
+                return
+            self.pending = self.pending[written:]
+
+
+def collect(pid, pipes, caps, wall_seconds, idle=None, relay=None):
     """Read the child's pipes (capped) until they close, the deadline, or (with an
     IdleWatch) the child is found idle and has written where it waits; returns
-    (buffers, dropped byte counts, status, wait status)."""
+    (buffers, dropped byte counts, status, wait status). With a relay, questions
+    on pipes["question"] go to the grader and its answers back to the child."""
     buffers = {name: bytearray() for name in pipes}
     dropped = {name: 0 for name in pipes}
     open_fds = {fd: name for name, fd in pipes.items()}
@@ -269,6 +333,9 @@ def collect(pid, pipes, caps, wall_seconds, idle=None):
     status, exited, exited_at = None, None, None
     dump = None      # a DumpRequest once the child was found idle
     while open_fds:
+        if relay is not None and relay.broken:
+            status = "bad_question"
+            break
         now = time.monotonic()
         if dump is not None and dump.written(buffers["stderr"], dropped["stderr"], now):
             status = "idle"
@@ -284,12 +351,18 @@ def collect(pid, pipes, caps, wall_seconds, idle=None):
             break
         if dump is None and exited is None and idle is not None and idle.waiting(now):
             dump = DumpRequest(pid, buffers["stderr"], dropped["stderr"], now)
-        ready, _, _ = select.select(list(open_fds), [], [], 0.05)
+        writing = [relay.answer_fd] if relay is not None and relay.pending else []
+        ready, writable, _ = select.select(list(open_fds), writing, [], 0.05)
+        if writable:
+            relay.flush()
         for fd in ready:
             chunk = os.read(fd, 1 << 16)
             name = open_fds[fd]
             if not chunk:
                 del open_fds[fd]
+                continue
+            if name == "question":
+                relay.feed(chunk)
                 continue
             room = max(caps[name] - len(buffers[name]), 0)
             buffers[name] += chunk[:room]
@@ -343,22 +416,30 @@ def serve(options):
         run_dir = fresh_copy(options["pristine"], options["runs"], number, uid)
         pipes = {}
         ends = {}
-        for name in ("stdout", "stderr", "reply"):
+        for name in ("stdout", "stderr", "reply", "question"):
             ends[name] = os.pipe()
             pipes[name] = ends[name][0]
+        answer_read, answer_write = os.pipe()     # the grader's answers, to the child
         started = time.monotonic()
         spent_before = _children_cpu_seconds()
         pid = os.fork()
         if pid == 0:
             for name in ends:
                 os.close(ends[name][0])
-            child_main(limits, payload, ends["reply"][1], ends["stdout"][1], ends["stderr"][1], run_dir, uid)
+            os.close(answer_write)
+            child_main(limits, payload, ends["reply"][1], ends["stdout"][1], ends["stderr"][1], run_dir, uid,
+                       ends["question"][1], answer_read)
         for name in ends:
             os.close(ends[name][1])
+        os.close(answer_read)
         caps = {"stdout": limits["output_bytes"], "stderr": limits["output_bytes"],
-                "reply": limits["result_bytes"] + 1}
+                "reply": limits["result_bytes"] + 1, "question": 0}
         idle = IdleWatch(pid, uid, limits["idle_seconds"]) if limits.get("idle_seconds") else None
-        buffers, dropped, status, exited = collect(pid, pipes, caps, limits["wall_seconds"], idle)
+        relay = OracleRelay(pipes["question"], answer_write, stdin, stdout, idle)
+        try:
+            buffers, dropped, status, exited = collect(pid, pipes, caps, limits["wall_seconds"], idle, relay)
+        finally:
+            os.close(answer_write)
         try:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

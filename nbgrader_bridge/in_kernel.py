@@ -31,6 +31,7 @@ import importlib
 import importlib.util
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -73,14 +74,18 @@ class InKernelSandbox:
         self.task = task
         self.trained = {}     # cell type -> (params, loss history) of a run made here: one per kernel
 
-    def call(self, arrays, meta, limits=None):
+    def call(self, arrays, meta, limits=None, oracle=None):
         started = time.monotonic()
         ops = child_operations(self.task)
-        if meta["op"] == "overfit":
-            reply, fatal = child.run_request(dict(meta, op="in_kernel_overfit"), arrays,
-                                             _OverfitOps(self, ops), meta["package"])
-        else:
-            reply, fatal = child.run_request(meta, arrays, ops, meta["package"])
+        asked_before, childlib.ORACLE = childlib.ORACLE, oracle     # replaced functions ask it directly
+        try:
+            if meta["op"] == "overfit" and not meta.get("replace"):
+                reply, fatal = child.run_request(dict(meta, op="in_kernel_overfit"), arrays,
+                                                 _OverfitOps(self, ops), meta["package"])
+            else:
+                reply, fatal = child.run_request(meta, arrays, ops, meta["package"])
+        finally:
+            childlib.ORACLE = asked_before
         return InKernelRun(dict(reply), reply, fatal, time.monotonic() - started)
 
     def overfit(self, meta, arrays, modules, reply, ops):
@@ -118,6 +123,19 @@ _SANDBOX = {}
 _CONTEXT = {}
 
 
+def student_sources(task):
+    """{graded file key: its text} of the student's package this kernel imports."""
+    spec = importlib.util.find_spec(task.package)
+    folder = Path(spec.origin).parent if spec is not None and spec.origin else None
+    sources = {}
+    for key, relative in task.graded_files.items():
+        try:
+            sources[key] = (folder / relative).read_text()
+        except (OSError, TypeError, UnicodeDecodeError):
+            continue
+    return sources
+
+
 def hidden_rows(part_id, task):
     """Run every hidden check of one part; returns runner Rows (one per check).
 
@@ -131,7 +149,8 @@ def hidden_rows(part_id, task):
     context = _CONTEXT.get(task.id)
     if context is None:
         context = _CONTEXT[task.id] = runner.CheckContext(task, StudentProxy(sandbox, [], task.package),
-                                                          task.reference())
+                                                          task.reference(), sources=student_sources(task))
+        context.quick_done.set()     # the parts a part uses are checked before it, below
     context.rows[:] = [row for row in context.rows if row.part != part_id]   # a cell run again
     timed_out, faults = set(), []
     checked = {row.part for row in context.rows}
@@ -154,7 +173,9 @@ def public_failure(part, task):
         return None
     public_checks = importlib.import_module("%s.public_checks" % task.package)
     outcome = public_checks.run_check(part)
-    return None if outcome.passed else "%s (run show_check(%r) for the table)" % (outcome.status, part)
+    # 'waiting' (a function it uses fails its own check) is for the hidden checks to decide,
+    # as the grader decides it: with correct versions of those functions in place.
+    return None if not outcome.failed else "%s (run show_check(%r) for the table)" % (outcome.status, part)
 
 
 def check_part(part):
