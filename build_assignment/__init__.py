@@ -7,6 +7,7 @@
 
 Steps, one module each:
   rubric.py      rubric.json's points written into the source notebooks (`sync points`)
+  generated.py   files the hidden side computes for the public package, written into source/
   release.py     release/ through nbgrader's own generate_assignment (temporary gradebook)
   pystubs.py     .py solution regions -> TODO stubs, with nbgrader's ClearSolutions
   solutions.py   solutions/: marker lines and hidden tests removed

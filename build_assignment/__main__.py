@@ -12,6 +12,7 @@ import nbformat
 
 from .compare import difference_report, executed_problems, same_executed_notebook
 from .execute import execute_notebook
+from .generated import write_generated_files
 from .paths import ASSIGNMENT, EMBEDDED_DATA, ROOT, release_dir, solutions_dir
 from .release import build_release
 from .rubric import sync_points
@@ -41,6 +42,8 @@ def build(out_root, execute=True, jobs=1):
 
     for notebook, part, old, new in sync_points():
         log("points of %s in %s.ipynb: %s -> %s" % (part, notebook, old, new))
+    for relative in write_generated_files():
+        log("%s written from the hidden side" % relative)
 
     t = time.perf_counter()
     build_release(out_root)

@@ -10,6 +10,8 @@ points, the package name, the files students write and the policy.
 - cases.py: the hidden inputs;  tolerances.py: bounds and time budgets
 - student.py: requests to the sandboxed child;  child_ops.py: their answers, inside it
 - mutants.py: wrong implementations every check must catch
+- replacements.py: a failing check judged again with the functions it calls, charged elsewhere, replaced
+- notebook_diagnoses.py: the mistakes' results on the notebook's inputs, written into the package by the build
 """
 from pathlib import Path
 
@@ -29,6 +31,13 @@ METRIC_HELP = {
 
 # The registry comes after the settings above: its modules read them while it imports.
 from .parts import declare  # noqa: E402,F401
+
+
+def generated_files(assignment):
+    """{path inside the package: text} the build writes into the source package: the
+    typical mistakes' results on the notebook's inputs (notebook_diagnoses.py)."""
+    from .notebook_diagnoses import FILE, text
+    return {FILE: text(assignment.reference())}
 
 
 def calibration_submission(reference_folder, dest):

@@ -21,11 +21,13 @@ GLOBAL_RNG = threading.Lock()
 # input; the calibration in TOLERANCES.md ran over 100 of these.
 HIDDEN_SEED = int(os.environ.get("AUTOGRADER_HIDDEN_SEED", "20240611"))
 
-# (N, T, D, H) of the varied-shape cases: every dimension is 1 somewhere.
-VARIED_SHAPES = [(1, 1, 1, 1), (2, 3, 4, 5), (3, 1, 2, 1), (1, 4, 3, 2), (4, 2, 1, 3)]
+# (N, T, D, H) of the ordinary-shape cases: every dimension 2 or more, D != H.
+VARIED_SHAPES = [(2, 3, 4, 5), (3, 2, 2, 3), (4, 4, 3, 2)]
+# The edge cases' shapes: every dimension is 1 somewhere (a check of their own).
+UNIT_SHAPES = [(1, 1, 1, 1), (3, 1, 2, 1), (1, 4, 3, 2), (4, 2, 1, 3)]
 # Small shapes for the finite-difference checks (cost grows with their size).
-NUMERIC_SHAPES = [(2, 3, 3, 2), (1, 2, 2, 3)]
-FLOAT32_SHAPES = [(3, 4, 5, 6), (1, 2, 1, 3)]
+NUMERIC_SHAPES = [(2, 3, 3, 2), (2, 2, 2, 3)]
+FLOAT32_SHAPES = [(3, 4, 5, 6), (2, 3, 2, 4)]
 # Step functions also get inputs whose pre-activations sit near +-50 (saturated
 # units), where a hand-written tanh or sigmoid overflows; float64 and float32.
 SATURATED_SHAPES = [(2, 3, 4, 5), (1, 2, 3, 1)]
@@ -34,7 +36,7 @@ SATURATING_PARTS = tuple(part for part, (spec, _) in public_module("check_data")
 
 # The layer signatures are the notebook's (captioning/check_data.py, public).
 _public = public_module("check_data")
-LayerSpec, LAYER_PARTS = _public.LayerSpec, _public.LAYER_PARTS
+LayerSpec, LAYERS, LAYER_PARTS = _public.LayerSpec, _public.LAYERS, _public.LAYER_PARTS
 RNN_STEP, RNN, EMBEDDING, LSTM_STEP, LSTM = (_public.RNN_STEP, _public.RNN, _public.EMBEDDING,
                                              _public.LSTM_STEP, _public.LSTM)
 
@@ -133,11 +135,14 @@ def random_captions(rng, N, T, V, padding=0.5):
     return captions
 
 
-# (N, T, D, W, H, V) of the hidden model cases
-MODEL_SHAPES = [(3, 6, 5, 4, 3, 11), (1, 4, 2, 3, 5, 8), (4, 2, 3, 1, 1, 6), (2, 9, 4, 6, 2, 20)]
-# float32 models of the loss: one plain, one with saturated cell units
-FLOAT32_MODEL_SHAPES = [((3, 5, 4, 3, 4, 9), False), ((2, 6, 3, 4, 5, 10), True)]
-# (N, max_length, D, W, H, V) of the hidden sampling cases
-SAMPLE_SHAPES = [(3, 7, 5, 4, 6, 9), (1, 1, 3, 2, 4, 8), (5, 12, 4, 3, 2, 11), (2, 5, 1, 1, 1, 6)]
-# a float32 sampling model with saturated cell units
+# (N, T, D, W, H, V) of the hidden model cases: ordinary shapes, and the edge cases' size-1 ones
+MODEL_SHAPES = [(3, 6, 5, 4, 3, 11), (2, 9, 4, 6, 2, 20), (4, 5, 3, 5, 4, 12)]
+UNIT_MODEL_SHAPES = [(1, 4, 2, 3, 5, 8), (4, 2, 3, 1, 1, 6), (2, 3, 1, 2, 3, 7)]
+# float32 models of the loss: a plain one, and (an edge case) one with saturated cell units
+FLOAT32_MODEL_SHAPES = [((3, 5, 4, 3, 4, 9), False)]
+SATURATED_MODEL_SHAPES = [((2, 6, 3, 4, 5, 10), True)]
+# (N, max_length, D, W, H, V) of the hidden sampling cases, ordinary and size-1
+SAMPLE_SHAPES = [(3, 7, 5, 4, 6, 9), (5, 12, 4, 3, 2, 11), (2, 6, 3, 4, 3, 10)]
+UNIT_SAMPLE_SHAPES = [(1, 1, 3, 2, 4, 8), (2, 5, 1, 1, 1, 6), (1, 6, 4, 3, 5, 9)]
+# a float32 sampling model with saturated cell units (an edge case)
 SATURATED_SAMPLE_SHAPES = [(3, 6, 4, 3, 5, 9)]

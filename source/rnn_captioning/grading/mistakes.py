@@ -66,6 +66,26 @@ def rnn_forward_h0_not_used(ref, case):
     return [_rnn_states(x, np.zeros_like(h0), Wx, Wh, b)]
 
 
+def rnn_forward_stored_late(ref, case):
+    """h[:, t] holds the state step t started from (h0 first), not the one it computed."""
+    x, h0, Wx, Wh, b = _f64(case, "x", "h0", "Wx", "Wh", "b")
+    states = _rnn_states(x, h0, Wx, Wh, b)
+    return [np.concatenate([h0[:, None], states[:, :-1]], axis=1)]
+
+
+def rnn_backward_dh0_before_Wh(ref, case):
+    """dh0 is the first step's pre-activation gradient, not its product with Wh transposed."""
+    layers = ref.module("rnn_layers")
+    x, h0, Wx, Wh, b, dout = _f64(case, "x", "h0", "Wx", "Wh", "b", "dout")
+    h, cache = layers.rnn_forward(x, h0, Wx, Wh, b)
+    dx, _, dWx, dWh, db = layers.rnn_backward(dout, cache)
+    dprev = np.zeros_like(h0)
+    for t in reversed(range(x.shape[1])):
+        da = (dout[:, t] + dprev) * (1 - h[:, t] ** 2)
+        dprev = da @ Wh.T
+    return [dx, da, dWx, dWh, db]
+
+
 def embedding_backward_last_write_wins(ref, case):
     x = np.asarray(case["x"])
     dout = np.asarray(case["dout"], dtype=np.float64)
@@ -137,6 +157,53 @@ def lstm_step_backward_output_gate_derivative(ref, case):
     return _lstm_step_backward_with(case, blocks)
 
 
+def lstm_step_backward_no_dnext_h_in_dc(ref, case):
+    """dc = dnext_c alone: the part of the cell's gradient that comes through next_h is missing."""
+    def blocks(v):
+        dc = v["dc"] - v["dh"] * v["o"] * (1 - v["tanh_c"] ** 2)
+        return [dc * v["g"] * v["i"] * (1 - v["i"]), dc * v["c"] * v["f"] * (1 - v["f"]),
+                v["dh"] * v["tanh_c"] * v["o"] * (1 - v["o"]), dc * v["i"] * (1 - v["g"] ** 2)], dc * v["f"]
+    return _lstm_step_backward_with(case, blocks)
+
+
+def _walked_back(ref, case, lstm, carry_h=True, carry_c=True):
+    """The composite's gradients from the reference steps walked back over time, with the
+    hidden state's gradient (carry_h) or the cell's (carry_c) not carried from step to step."""
+    layers = ref.module("rnn_layers")
+    x, h0, Wx, Wh, b, dout = _f64(case, "x", "h0", "Wx", "Wh", "b", "dout")
+    T = x.shape[1]
+    h, c, caches = h0, np.zeros_like(h0), []
+    for t in range(T):
+        if lstm:
+            h, c, cache = layers.lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
+        else:
+            h, cache = layers.rnn_step_forward(x[:, t], h, Wx, Wh, b)
+        caches.append(cache)
+    zeros = np.zeros_like(h0)
+    dh_next, dc_next, dx, totals = zeros, zeros, [None] * T, None
+    for t in reversed(range(T)):
+        upstream = dout[:, t] + (dh_next if carry_h else 0.0)
+        if lstm:
+            dx[t], dh_next, dc_next, *weights = layers.lstm_step_backward(upstream, dc_next if carry_c else zeros,
+                                                                         caches[t])
+        else:
+            dx[t], dh_next, *weights = layers.rnn_step_backward(upstream, caches[t])
+        totals = weights if totals is None else [a + w for a, w in zip(totals, weights)]
+    return [np.stack(dx, axis=1), dh_next] + totals
+
+
+def rnn_backward_dropped_upstream(ref, case):
+    return _walked_back(ref, case, lstm=False, carry_h=False)
+
+
+def lstm_backward_dropped_upstream(ref, case):
+    return _walked_back(ref, case, lstm=True, carry_h=False)
+
+
+def lstm_backward_cell_gradient_reset(ref, case):
+    return _walked_back(ref, case, lstm=True, carry_c=False)
+
+
 def _lstm_states(x, h0, Wx, Wh, b, carry_cell=True):
     N, T, _ = x.shape
     H = h0.shape[1]
@@ -163,71 +230,36 @@ def lstm_forward_cell_not_carried(ref, case):
 LAYER_MISTAKES = {
     "rnn_step_forward": [("missing_tanh", rnn_step_missing_tanh), ("missing_bias", rnn_step_missing_bias)],
     "rnn_step_backward": [("tanh_derivative", rnn_step_backward_no_tanh_derivative)],
-    "rnn_forward": [("no_recurrence", rnn_forward_no_recurrence), ("h0_not_used", rnn_forward_h0_not_used)],
+    "rnn_forward": [("no_recurrence", rnn_forward_no_recurrence), ("h0_not_used", rnn_forward_h0_not_used),
+                    ("off_by_one_state", rnn_forward_stored_late)],
     "word_embedding_backward": [("repeated_words", embedding_backward_last_write_wins)],
     "lstm_step_forward": [("gate_order", lstm_step_gate_order), ("missing_bias", lstm_step_missing_bias)],
     "lstm_step_backward": [("gate_order", lstm_step_backward_gate_order_both),
                            ("gate_order", lstm_step_backward_gate_order),
                            ("forget_gate_gradient", lstm_step_backward_no_forget_gate),
-                           ("sigmoid_derivative", lstm_step_backward_output_gate_derivative)],
+                           ("sigmoid_derivative", lstm_step_backward_output_gate_derivative),
+                           ("cell_gradient_from_h", lstm_step_backward_no_dnext_h_in_dc)],
     "lstm_forward": [("h0_not_used", lstm_forward_h0_not_used), ("cell_not_carried", lstm_forward_cell_not_carried)],
+    "rnn_backward": [("dropped_upstream", rnn_backward_dropped_upstream), ("dh0", rnn_backward_dh0_before_Wh)],
+    "lstm_backward": [("dropped_upstream", lstm_backward_dropped_upstream),
+                      ("cell_gradient_not_carried", lstm_backward_cell_gradient_reset)],
 }
 
 
+def layer_mistake_results(ref, part, case):
+    """[(hint id, the mistake's outputs or gradients on case)] of the part's typical mistakes."""
+    return [(hint_id, model(ref, case)) for hint_id, model in LAYER_MISTAKES.get(part, [])]
+
+
 def matching_layer_mistake(ref, part, case, got, tolerance):
-    """The hint id of the typical mistake whose results equal `got` (scaled error
-    below tolerance for every output), or None."""
-    measure = ref.module("measures").scaled_error
-    for hint_id, model in LAYER_MISTAKES.get(part, []):
-        expected = model(ref, case)
-        if len(expected) == len(got) and all(
-                g is not None and np.shape(g) == np.shape(e) and np.all(np.isfinite(g))
-                and measure(g, e) <= tolerance for g, e in zip(got, expected)):
-            return hint_id
-    return None
-
-
-# ---------------------------------------------------------------------------
-# Structural readings: which outputs are wrong says what is wrong
-# ---------------------------------------------------------------------------
-
-def _close(measure, got, expected, tolerance):
-    return got is not None and np.shape(got) == np.shape(expected) and np.all(np.isfinite(got)) \
-        and measure(got, expected) <= tolerance
+    """The hint id of the typical mistake whose results equal `got`, or None."""
+    diagnosis = ref.module("diagnosis")
+    return diagnosis.matching_mistake(got, layer_mistake_results(ref, part, case), tolerance)
 
 
 def structural_layer_hint(ref, part, case, labels, got, expected, tolerance):
-    """A hint id from the pattern of right and wrong outputs, or None."""
-    measure = ref.module("measures").scaled_error
-    right = {label: _close(measure, g, e, tolerance) for label, g, e in zip(labels, got, expected)}
-    if part in ("rnn_backward", "lstm_backward"):
-        if right["dx"] and right["dh0"] and not all(right[k] for k in ("dWx", "dWh", "db")):
-            return "time_accumulation"
-        dx, expected_dx = got[0], expected[0]
-        if (dx is not None and np.shape(dx) == np.shape(expected_dx) and expected_dx.shape[1] > 1
-                and _close(measure, dx[:, -1], expected_dx[:, -1], tolerance)
-                and not _close(measure, dx[:, :-1], expected_dx[:, :-1], tolerance)):
-            return "dropped_upstream"
-    if part in ("rnn_forward", "lstm_forward"):
-        h, expected_h = got[0], expected[0]
-        if (h is not None and np.shape(h) == np.shape(expected_h) and expected_h.shape[1] > 1
-                and _close(measure, h[:, 0], expected_h[:, 0], tolerance)):
-            return "cell_not_carried" if part == "lstm_forward" else "no_recurrence"
-    if part == "lstm_step_backward" and not right["dprev_c"] and all(
-            right[k] for k in ("dx", "dprev_h", "dWx", "dWh", "db")):
-        return "forget_gate_gradient"
-    if part == "lstm_step_backward" and got[5] is not None and np.shape(got[5]) == np.shape(expected[5]):
-        H = expected[5].shape[0] // 4
-        wrong = [name for k, name in enumerate("ifog")
-                 if not _close(measure, got[5][k * H:(k + 1) * H], expected[5][k * H:(k + 1) * H],
-                               tolerance * 10)]
-        if wrong == ["g"]:
-            return "tanh_derivative"
-        if wrong and set(wrong) <= set("ifo") and len(wrong) == 1:
-            return "sigmoid_derivative"
-        if set(wrong) == set("ifg"):
-            return "tanh_derivative"      # all through dc: the cell's tanh derivative
-    return None
+    """A hint id from the pattern of right and wrong outputs, or None (diagnosis.structural_hint)."""
+    return ref.module("diagnosis").structural_hint(part, labels, got, expected, tolerance)
 
 
 # ---------------------------------------------------------------------------
@@ -267,14 +299,10 @@ def loss_hint(ref, case, loss, expected_loss, grads, expected_grads, tolerance):
     if loss is not None and np.size(loss) == 1 and np.isfinite(loss):
         value = float(np.asarray(loss).reshape(()))
         if abs(value - expected_loss) > tolerance * max(abs(expected_loss), 1e-12):
-            for hint_id, change in LOSS_MISTAKES:
-                if abs(value - loss_with(ref, case, model_class, **change)) <= 1e-6 * max(abs(value), 1.0):
-                    return hint_id
-            N = case["features"].shape[0]
-            if expected_loss and any(abs(value - expected_loss * factor) <= 1e-6 * abs(value)
-                                     for factor in (1.0 / N, float(N))):
-                return "loss_scale"
-            return None
+            mistaken = [(hint_id, loss_with(ref, case, model_class, **change)) for hint_id, change in LOSS_MISTAKES]
+            return ref.module("diagnosis").loss_value_hint(
+                value, expected_loss, mistaken, case["features"].shape[0], case["captions"].shape[1] - 1,
+                np.dtype(case["dtype"]) == np.float64)
     for name, expected in expected_grads.items():
         got = grads.get(name)
         if got is None or (np.shape(got) == np.shape(expected) and not np.any(got) and np.any(expected)):
@@ -311,13 +339,12 @@ SAMPLE_MISTAKES = [("start_fed_every_step", dict(feed="start")), ("feedback", di
                    ("cell_not_carried", dict(reset_cell=True)), ("h0_not_used", dict(zero_state=True))]
 
 
-def sample_hint(ref, case, got, end):
-    """The hint id of the decoding mistake whose captions equal got (up to each row's first <END>), or None."""
-    diagnosis = ref.module("diagnosis")
-    for hint_id, change in SAMPLE_MISTAKES:
-        if hint_id == "cell_not_carried" and case["cell_type"] != "lstm":
-            continue
-        expected = greedy_with(ref, case, **change)
-        if np.shape(got) == expected.shape and diagnosis.rows_match(got, expected, end):
-            return hint_id
-    return None
+def sample_mistake_results(ref, case):
+    """[(hint id, that decoding mistake's captions)] for a sampling case."""
+    return [(hint_id, greedy_with(ref, case, **change)) for hint_id, change in SAMPLE_MISTAKES
+            if hint_id != "cell_not_carried" or case["cell_type"] == "lstm"]
+
+
+def batch_loop_tips(ctx, part):
+    """The part's 0-point tips, worded as in the notebook and the self-check."""
+    return ctx.reference.module("diagnosis").batch_loop_tips(part, ctx.sources or {})

@@ -4,14 +4,16 @@ The grader sets every parameter, so the student's (provided) initialisation
 plays no part; the reference model with the same parameters, in float64,
 gives the answer. A wrong result is named: by the error it raised and the
 student's line, the starter code's value, the typical mistake whose result
-it equals (mistakes.py), or the pattern of a wrong sample.
+it equals (mistakes.py), or the pattern of a wrong sample. A loss or sample
+that is right once the layer functions it calls, charged elsewhere, are
+replaced by correct ones keeps its points (replacements.py).
 """
 import numpy as np
 
 from autograder.assignment import Check
 from autograder.compare import Outcome, Precision, combine, compare_outputs, problem_with
 
-from . import cases, mistakes, titles, tolerances
+from . import cases, mistakes, replacements, titles, tolerances
 from .student import Student
 from .tolerances import LIMITS
 
@@ -63,11 +65,10 @@ def seed_loss_case(ref, cell_type):
                       method="loss", captions=seed["captions"])
 
 
-def hidden_loss_cases(cell_type, purpose, padding=0.5, float32=False):
-    """Random float64 models (MODEL_SHAPES), or float32 ones, one with saturated cell units."""
+def hidden_loss_cases(cell_type, purpose, shapes, dtype=np.float64, padding=0.5):
+    """Random models of the given shapes [((N, T, D, W, H, V), saturated cell units?)]."""
     case_list = []
-    shapes = cases.FLOAT32_MODEL_SHAPES if float32 else [(shape, False) for shape in cases.MODEL_SHAPES]
-    dtype = np.float32 if float32 else np.float64
+    float32 = np.dtype(dtype) == np.float32
     for shape, saturated in shapes:
         N, T, D, W, H, V = shape
         rng = cases.rng_for(cell_type, purpose, shape, "float32" if float32 else "")
@@ -76,6 +77,10 @@ def hidden_loss_cases(cell_type, purpose, padding=0.5, float32=False):
                                     rng.standard_normal((N, D)).astype(dtype), dtype=dtype, method="loss",
                                     captions=cases.random_captions(rng, N, T, V, padding), saturated=saturated))
     return case_list
+
+
+def _plain(shapes):
+    return [(shape, False) for shape in shapes]
 
 
 def compare_loss(ctx, case, result, with_grads):
@@ -121,25 +126,46 @@ def compare_loss(ctx, case, result, with_grads):
     return outcome
 
 
-def run_loss_cases(ctx, case_list, with_grads):
-    results = Student(ctx.proxy).model(case_list, limits=LIMITS["model"])
+def judge_loss_cases(ctx, case_list, results, with_grads):
     outcomes = [(shape_text(c), compare_loss(ctx, c, r, with_grads)) for c, r in zip(case_list, results)]
     return (combine(outcomes) if len(outcomes) > 1 else outcomes[0][1]), "; ".join(o[0] for o in outcomes)
 
 
+def run_loss_cases(ctx, case_list, with_grads):
+    """Compare every model's loss (and gradients); a failing one is judged again with the
+    layer functions charged elsewhere replaced by correct ones."""
+    part = "%s_loss" % case_list[0]["cell_type"]
+    results = Student(ctx.proxy).model(case_list, limits=LIMITS["model"])
+    outcome, shapes = judge_loss_cases(ctx, case_list, results, with_grads)
+    if not outcome.passed:
+        outcome = replacements.retry(ctx, part, outcome, lambda student: judge_loss_cases(
+            ctx, case_list, student.model(case_list, limits=LIMITS["model"]), with_grads)[0])
+    return outcome, shapes
+
+
 def loss_seed_model(ctx, cell_type):
-    return run_loss_cases(ctx, [seed_loss_case(ctx.reference, cell_type)], with_grads=False)
+    return with_tips(ctx, "%s_loss" % cell_type,
+                     run_loss_cases(ctx, [seed_loss_case(ctx.reference, cell_type)], with_grads=False))
 
 
 def loss_hidden_models(ctx, cell_type):
-    """Random models in float64, then float32 ones (one with saturated cell units): loss and every gradient."""
-    return run_loss_cases(ctx, hidden_loss_cases(cell_type, "loss") +
-                          hidden_loss_cases(cell_type, "loss", float32=True), with_grads=True)
+    """Random models of ordinary sizes in float64, then a float32 one: loss and every gradient."""
+    return run_loss_cases(ctx, hidden_loss_cases(cell_type, "loss", _plain(cases.MODEL_SHAPES)) +
+                          hidden_loss_cases(cell_type, "loss", cases.FLOAT32_MODEL_SHAPES, np.float32),
+                          with_grads=True)
 
 
 def loss_ignores_padding(ctx, cell_type):
     """Mostly-padded captions: a loss that counts the <NULL> targets differs from the reference."""
-    return run_loss_cases(ctx, hidden_loss_cases(cell_type, "mask", padding=1.0), with_grads=True)
+    return run_loss_cases(ctx, hidden_loss_cases(cell_type, "mask", _plain(cases.MODEL_SHAPES), padding=1.0),
+                          with_grads=True)
+
+
+def loss_edge_models(ctx, cell_type):
+    """Models with N, D, W or H of 1 (float64), and a float32 one with saturated cell units."""
+    return run_loss_cases(ctx, hidden_loss_cases(cell_type, "loss", _plain(cases.UNIT_MODEL_SHAPES)) +
+                          hidden_loss_cases(cell_type, "loss", cases.SATURATED_MODEL_SHAPES, np.float32),
+                          with_grads=True)
 
 
 # ---------------------------------------------------------------------------
@@ -168,9 +194,9 @@ def greedy_margin(ref, case):
     return margin
 
 
-def sample_cases(ref, cell_type, purpose, dtype, saturated=False):
+def sample_cases(ref, cell_type, purpose, dtype, shapes, saturated=False):
     case_list = []
-    for shape in (cases.SATURATED_SAMPLE_SHAPES if saturated else cases.SAMPLE_SHAPES):
+    for shape in shapes:
         N, L, D, W, H, V = shape
         for attempt in range(100):
             rng = cases.rng_for(cell_type, purpose, shape, attempt, "saturated" if saturated else "")
@@ -215,36 +241,57 @@ def compare_sample(ref, case, result, upstream_failed=False):
     end = case["word_to_idx"]["<END>"]
     if diagnosis.rows_match(got, expected, end):
         return Outcome(True, "all %d rows match greedy decoding" % len(got), 0.0, 0.0, "rows that differ")
-    message, hint_id = diagnosis.sample_finding(got, expected, case["word_to_idx"])
-    refined = mistakes.sample_hint(ref, case, got, end)
-    if refined and refined != hint_id:
-        message, hint_id = message.split("; ")[0] + "; " + diagnosis.hint(refined), refined
-    elif hint_id == "feedback" and upstream_failed:     # a guess: a failing step explains it better
+    message, hint_id = diagnosis.sample_diagnosis(got, expected, case["word_to_idx"],
+                                                  mistakes.sample_mistake_results(ref, case))
+    if hint_id == "feedback" and upstream_failed:     # a guess: a failing step explains it better
         message, hint_id = message.split("; ")[0], None
     wrong = sum(not diagnosis.rows_match(g[None], e[None], end) for g, e in zip(got, expected))
     return Outcome(False, message, float(wrong), 0.0, "rows that differ", hint=hint_id)
 
 
-def run_sample_cases(ctx, case_list):
-    results = Student(ctx.proxy).model(case_list, limits=LIMITS["model"])
+def judge_sample_cases(ctx, case_list, results):
     upstream_failed = ctx.upstream_failed("%s_sample" % case_list[0]["cell_type"])
     outcomes = [(shape_text(c), compare_sample(ctx.reference, c, r, upstream_failed))
                 for c, r in zip(case_list, results)]
     return (combine(outcomes) if len(outcomes) > 1 else outcomes[0][1]), "; ".join(o[0] for o in outcomes)
 
 
+def run_sample_cases(ctx, case_list):
+    """Compare every model's captions; a failing one is judged again with the layer
+    functions charged elsewhere replaced by correct ones."""
+    part = "%s_sample" % case_list[0]["cell_type"]
+    results = Student(ctx.proxy).model(case_list, limits=LIMITS["model"])
+    outcome, shapes = judge_sample_cases(ctx, case_list, results)
+    if not outcome.passed:
+        outcome = replacements.retry(ctx, part, outcome, lambda student: judge_sample_cases(
+            ctx, case_list, student.model(case_list, limits=LIMITS["model"]))[0])
+    return outcome, shapes
+
+
 def sample_seed_model(ctx, cell_type):
-    return run_sample_cases(ctx, [seed_sample_case(ctx.reference, cell_type)])
+    return with_tips(ctx, "%s_sample" % cell_type, run_sample_cases(ctx, [seed_sample_case(ctx.reference, cell_type)]))
+
+
+def with_tips(ctx, part, result):
+    """(outcome, shapes) with the part's batch-loop tip added to the outcome (no points)."""
+    result[0].tips += mistakes.batch_loop_tips(ctx, part)
+    return result
 
 
 def sample_hidden_models(ctx, cell_type):
-    return run_sample_cases(ctx, sample_cases(ctx.reference, cell_type, "sample", np.float64))
+    return run_sample_cases(ctx, sample_cases(ctx.reference, cell_type, "sample", np.float64, cases.SAMPLE_SHAPES))
 
 
 def sample_float32(ctx, cell_type):
-    """float32 models, one with saturated cell units."""
-    return run_sample_cases(ctx, sample_cases(ctx.reference, cell_type, "float32", np.float32) +
-                            sample_cases(ctx.reference, cell_type, "float32", np.float32, saturated=True))
+    """float32 models of ordinary sizes."""
+    return run_sample_cases(ctx, sample_cases(ctx.reference, cell_type, "float32", np.float32, cases.SAMPLE_SHAPES))
+
+
+def sample_edge_models(ctx, cell_type):
+    """Models with N, max_length, D, W or H of 1 (float64), and a float32 one with saturated cell units."""
+    return run_sample_cases(ctx, sample_cases(ctx.reference, cell_type, "sample", np.float64, cases.UNIT_SAMPLE_SHAPES)
+                            + sample_cases(ctx.reference, cell_type, "float32", np.float32,
+                                           cases.SATURATED_SAMPLE_SHAPES, saturated=True))
 
 
 def _bound(body, cell_type):
@@ -256,7 +303,8 @@ def loss_checks(cell_type):
                   counts_only_with=("loss_hidden_models",)),
             Check("loss_hidden_models", titles.MODEL_HIDDEN, _bound(loss_hidden_models, cell_type), needs=("model",)),
             Check("loss_ignores_padding", titles.MODEL_MASK, _bound(loss_ignores_padding, cell_type),
-                  needs=("model",))]
+                  needs=("model",)),
+            Check("loss_edge_models", titles.MODEL_EDGE, _bound(loss_edge_models, cell_type), needs=("model",))]
 
 
 def sample_checks(cell_type):
@@ -264,4 +312,5 @@ def sample_checks(cell_type):
                   counts_only_with=("sample_hidden_models",)),
             Check("sample_hidden_models", titles.SAMPLE_HIDDEN, _bound(sample_hidden_models, cell_type),
                   needs=("model",)),
-            Check("sample_float32", titles.SAMPLE_FLOAT32, _bound(sample_float32, cell_type), needs=("model",))]
+            Check("sample_float32", titles.SAMPLE_FLOAT32, _bound(sample_float32, cell_type), needs=("model",)),
+            Check("sample_edge_models", titles.MODEL_EDGE, _bound(sample_edge_models, cell_type), needs=("model",))]

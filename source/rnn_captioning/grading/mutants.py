@@ -64,6 +64,65 @@ MUTANTS = [
                 h = np.stack([np.tanh(x[:, t] @ Wx + h0 @ Wh + b) for t in range(T)], axis=1)
                 return h, (x, h0, Wx, Wh, h)
             '''), hint="no_recurrence"),
+    Mutant("rnn_step_forward_overflowing_tanh", "rnn_step_forward", LAYERS, "rnn_step_forward",
+           "writes tanh by hand as (1 - e^-2a) / (1 + e^-2a), which overflows for large |a| in float32", _def('''
+            def rnn_step_forward(x, prev_h, Wx, Wh, b):
+                import numpy as np
+                e = np.exp(-2 * (x @ Wx + prev_h @ Wh + b))
+                next_h = (1 - e) / (1 + e)
+                return next_h, (x, prev_h, Wx, Wh, next_h)
+            '''), hint="unstable_tanh"),
+    Mutant("rnn_forward_off_by_one", "rnn_forward", LAYERS, "rnn_forward",
+           "stores each step's previous state instead of its new one (h[:, t] = h_{t-1})", _def('''
+            def rnn_forward(x, h0, Wx, Wh, b):
+                import numpy as np
+                N, T, _ = x.shape
+                h, steps, prev_h = np.zeros((N, T, h0.shape[1])), [], h0
+                for t in range(T):
+                    h[:, t] = prev_h
+                    prev_h, step_cache = rnn_step_forward(x[:, t], prev_h, Wx, Wh, b)
+                    steps.append(step_cache)
+                return h, steps
+            '''), companion=("rnn_backward", _def('''
+            def rnn_backward(dh, cache):
+                import numpy as np
+                N, T, H = dh.shape
+                dx, dprev_h, dWx, dWh, db = [None] * T, np.zeros((N, H)), 0, 0, 0
+                for t in reversed(range(T)):
+                    dx[t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dprev_h, cache[t])
+                    dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+                return np.stack(dx, axis=1), dprev_h, dWx, dWh, db
+            ''')), hint="off_by_one_state"),
+    Mutant("rnn_backward_wrong_dh0", "rnn_backward", LAYERS, "rnn_backward",
+           "returns the first step's pre-activation gradient as dh0 (without the product with Wh)", _def('''
+            def rnn_backward(dh, cache):
+                import numpy as np
+                x, h0, Wx, Wh, h = cache
+                N, T, H = h.shape
+                da, dprev_h = np.empty_like(h), np.zeros_like(h0)
+                for t in reversed(range(T)):
+                    da[:, t] = (dh[:, t] + dprev_h) * (1 - h[:, t] ** 2)
+                    dprev_h = da[:, t] @ Wh.T
+                h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
+                flat = da.reshape(N * T, H)
+                return ((flat @ Wx.T).reshape(x.shape), da[:, 0], x.reshape(N * T, -1).T @ flat,
+                        h_prev.reshape(N * T, H).T @ flat, flat.sum(axis=0))
+            '''), hint="dh0"),
+    Mutant("rnn_backward_overwrites_weight_gradients", "rnn_backward", LAYERS, "rnn_backward",
+           "sets dWx, dWh and db at every step instead of adding to them (dWx = ... for +=)", _def('''
+            def rnn_backward(dh, cache):
+                import numpy as np
+                x, h0, Wx, Wh, h = cache
+                N, T, H = h.shape
+                dx, dprev_h = np.zeros_like(x), np.zeros_like(h0)
+                for t in reversed(range(T)):
+                    da = (dh[:, t] + dprev_h) * (1 - h[:, t] ** 2)
+                    prev = h[:, t - 1] if t > 0 else h0
+                    dx[:, t] = da @ Wx.T
+                    dWx, dWh, db = x[:, t].T @ da, prev.T @ da, da.sum(axis=0)
+                    dprev_h = da @ Wh.T
+                return dx, dprev_h, dWx, dWh, db
+            '''), hint="time_accumulation"),
     Mutant("rnn_backward_no_accumulation", "rnn_backward", LAYERS, "rnn_backward",
            "does not carry the gradient back through time", _def('''
             def rnn_backward(dh, cache):
@@ -91,6 +150,15 @@ MUTANTS = [
                 x, (V, D), dtype = cache
                 dW = np.zeros((V, D), dtype=dout.dtype)
                 dW[x.ravel()] = dout.reshape(-1, D)
+                return dW
+            '''), hint="repeated_words"),
+    Mutant("word_embedding_backward_plus_equals", "word_embedding_backward", LAYERS,
+           "word_embedding_backward", "adds with dW[x] += dout, where a repeated word keeps only its last row", _def('''
+            def word_embedding_backward(dout, cache):
+                import numpy as np
+                x, (V, D), dtype = cache
+                dW = np.zeros((V, D), dtype=dout.dtype)
+                dW[x] += dout
                 return dW
             '''), hint="repeated_words"),
     Mutant("lstm_step_forward_gate_order", "lstm_step_forward", LAYERS, "lstm_step_forward",
@@ -259,6 +327,26 @@ MUTANTS = [
                         captions[:, t] = word
                     return captions
             '''), also_parts=("lstm_sample",), hint="start_in_column_0"),
+    Mutant("sample_squeezes_scores", "rnn_sample", MODEL, "sample",
+           "squeezes the scores (np.squeeze without an axis), which drops the batch axis when N is 1", _def('''
+                def sample(self, features, max_length=30):
+                    N = features.shape[0]
+                    captions = self._null * np.ones((N, max_length), dtype=np.int32)
+                    p = self.params
+                    h = features @ p["W_proj"] + p["b_proj"]
+                    c = np.zeros_like(h)
+                    word = np.full(N, self._start)
+                    for t in range(max_length):
+                        x = p["W_embed"][word]
+                        if self.cell_type == "rnn":
+                            h, _ = rnn_step_forward(x, h, p["Wx"], p["Wh"], p["b"])
+                        else:
+                            h, c, _ = lstm_step_forward(x, h, c, p["Wx"], p["Wh"], p["b"])
+                        scores = np.squeeze(h @ p["W_vocab"] + p["b_vocab"])
+                        word = np.argmax(scores, axis=1)
+                        captions[:, t] = word
+                    return captions
+            '''), also_parts=("lstm_sample",), hint="squeeze"),
     Mutant("sample_returns_floats", "rnn_sample", MODEL, "sample",
            "returns float word indices with a wrong shape (N, max_length + 1)", _def('''
                 def sample(self, features, max_length=30):
@@ -267,6 +355,32 @@ MUTANTS = [
 ]
 
 MUTANTS_BY_NAME = {m.name: m for m in MUTANTS}
+# A step backward is called with its own step forward's cache, so a wrong step forward may
+# cost it too (the report says so): a step forward's mistake may be charged in both.
+# A backward is called with its forward's cache, so a forward's mistake may cost its backward too.
+CACHE_PARTNERS = {"rnn_step_forward": "rnn_step_backward", "lstm_step_forward": "lstm_step_backward",
+                  "rnn_forward": "rnn_backward", "lstm_forward": "lstm_backward"}
+
+
+def own_parts(mutant):
+    """The parts a mutant's one mistake may cost: its function's, and its backward's for a forward."""
+    own = {mutant.part, *mutant.also_parts}
+    return own | {CACHE_PARTNERS[part] for part in own if part in CACHE_PARTNERS}
+
+
+def points_lost(results):
+    """{part: points lost} of a results.json (Gradescope schema)."""
+    lost = {}
+    for test in results["tests"]:
+        part = test["extra_data"]["part"]
+        lost[part] = lost.get(part, 0.0) + float(test["max_score"]) - float(test["score"])
+    return {part: round(points, 4) for part, points in lost.items() if points > 1e-9}
+
+
+def lost_elsewhere(mutant, results):
+    """{part: points} a mutant's grading lost outside its own parts: a mistake charged twice."""
+    own = own_parts(mutant)
+    return {part: points for part, points in points_lost(results).items() if part not in own}
 
 # The bundled example of typical mistakes (for `make demo` and the tests):
 TYPICAL_MISTAKES = ["rnn_step_backward_no_tanh_derivative", "word_embedding_backward_no_accumulation",

@@ -28,13 +28,19 @@ class CaseResult:
 
 
 class Student:
-    """Calls into the student's package through the engine's proxy."""
+    """Calls into the student's package through the engine's proxy. With a replacement
+    (replacements.Replacement), the functions it names are put aside in every call and
+    the reference answers for them."""
 
-    def __init__(self, proxy):
-        self.proxy = proxy
+    def __init__(self, proxy, replacement=None, reference=None):
+        self.proxy, self.replacement, self.reference = proxy, replacement, reference
 
     def _run(self, arrays, meta, limits):
-        return self.proxy.run(arrays, dict(meta, imports=list(IMPORTS[meta["op"]])), limits)
+        meta = dict(meta, imports=list(IMPORTS[meta["op"]]))
+        if self.replacement is None:
+            return self.proxy.run(arrays, meta, limits)
+        return self.proxy.run(arrays, dict(meta, replace=self.replacement.specs), limits,
+                              oracle=self.replacement.answer(self.reference))
 
     # -- layer functions ---------------------------------------------------
     def layers(self, spec, cases, backward, perturb=(), step=1e-5, limits=None):
