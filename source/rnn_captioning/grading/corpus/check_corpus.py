@@ -16,9 +16,14 @@ under the grading policy the kit is moving to:
   no NaN or inf.
 - shapes with N, T, D, H each 1 somewhere, D != H, and inputs whose
   pre-activations sit near +-50 (saturated units), in float64 and float32.
-- error carried forward: a composite (rnn_forward, rnn_backward, lstm_forward,
-  lstm_backward) is right when it equals the reference OR a loop over the
-  variant's OWN step functions (not when it raises because its step raises).
+- one mistake, one charge: a part that fails is judged again with the graded
+  layer functions it may call (all but its own forward / backward pair)
+  replaced by the reference's, when they are written (their body is more
+  than the starter's placeholders) and not degenerate (zeros, a constant, an
+  input unchanged). A replaced forward returns the reference's outputs with
+  the variant's own cache when its own forward gives one (its backward code
+  may read it); a replaced backward computes the reference's gradients of
+  the call that made the cache it is given. Right that way is right.
 - loss: the loss and every gradient on random models of both cell types
   (mostly padded captions included, N=1, W=1, H=1); float32 models too.
 - sample: rows compared up to and including the reference's first <END>.
@@ -147,29 +152,6 @@ def check_float(label, got, ref, in_dtype):
             raise Wrong("%s: scaled error %.1e (float32)" % (label, err))
 
 
-def check_same_as_own_steps(label, got, expected, in_dtype):
-    """got equals a loop over the variant's own steps (NaN where that loop has NaN)."""
-    if not isinstance(got, np.ndarray) or got.dtype.kind != "f":
-        raise Wrong("%s is not a float array" % label)
-    if got.dtype.itemsize < np.dtype(in_dtype).itemsize:
-        raise Wrong("%s has lower precision than its inputs" % label)
-    expected = np.asarray(expected)
-    if got.shape != expected.shape:
-        raise Wrong("%s has shape %s, expected %s" % (label, got.shape, expected.shape))
-    bad_got, bad_exp = ~np.isfinite(got), ~np.isfinite(expected)
-    if not np.array_equal(bad_got, bad_exp):
-        raise Wrong("%s: NaN / inf where the own-step loop has none" % label)
-    ok = ~bad_exp
-    if np.dtype(in_dtype) == np.float64:
-        err = relative_error(got[ok], expected[ok])
-        if not err < REL_TOL:
-            raise Wrong("%s: relative error %.1e against the own-step loop" % (label, err))
-    else:
-        err = scaled_error(got[ok], expected[ok])
-        if not err < SCALED_TOL:
-            raise Wrong("%s: scaled error %.1e against the own-step loop" % (label, err))
-
-
 def as_tuple(value):
     return value if isinstance(value, tuple) else (value,)
 
@@ -255,61 +237,147 @@ def reference_layer(spec, case):
     return list(as_tuple(grads))
 
 
-# Error carried forward: the composites as loops over the variant's own steps.
+# ---------------------------------------------------------------------------
+# one mistake, one charge: the variant's functions replaced by the reference's
+# ---------------------------------------------------------------------------
 
-def ecf_rnn_forward(L, x, h0, Wx, Wh, b):
-    hs, caches, h = [], [], h0
-    for t in range(x.shape[1]):
-        h, cache = L.rnn_step_forward(x[:, t].copy(), h, Wx, Wh, b)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs, axis=1), caches
-
-
-def ecf_rnn_backward(L, dh, caches):
-    N, T, H = dh.shape
-    dxs, dprev, total = [None] * T, np.zeros((N, H), dh.dtype), None
-    for t in reversed(range(T)):
-        dx_t, dprev, *dparams = L.rnn_step_backward(dh[:, t] + dprev, caches[t])
-        dxs[t] = dx_t
-        total = dparams if total is None else [a + b for a, b in zip(total, dparams)]
-    return (np.stack(dxs, axis=1), dprev, *total)
+LAYER_FUNCTIONS = {}    # function name -> (args, upstream, number of outputs, its forward if a backward)
+for _part, (_kind, _fwd, _bwd, _args, _up, _n) in SPECS.items():
+    LAYER_FUNCTIONS[_part] = (_args, _up, _n, _fwd if _bwd else None)
+PAIRS = {part: {SPECS[part][1], SPECS[part][1].replace("forward", "backward")} for part in SPECS}
+CALLERS = {"rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward"}   # layers that call other graded layers
+# Who may be handed a forward's cache: its backward, and a composite backward for a step's.
+CONSUMERS = {"rnn_step_forward": {"rnn_step_backward", "rnn_backward"}, "rnn_forward": {"rnn_backward"},
+             "word_embedding_forward": {"word_embedding_backward"},
+             "lstm_step_forward": {"lstm_step_backward", "lstm_backward"}, "lstm_forward": {"lstm_backward"}}
 
 
-def ecf_lstm_forward(L, x, h0, Wx, Wh, b):
-    hs, caches, h, c = [], [], h0, np.zeros_like(h0)
-    for t in range(x.shape[1]):
-        h, c, cache = L.lstm_step_forward(x[:, t].copy(), h, c, Wx, Wh, b)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs, axis=1), caches
+def placeholder_only(body):
+    """Whether a function body holds nothing but the starter's kind of statements."""
+    import ast
+    for statement in body:
+        if isinstance(statement, (ast.Pass, ast.Raise)) or (
+                isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)):
+            continue
+        value = getattr(statement, "value", None)
+        none = isinstance(value, ast.Constant) and value.value is None or (
+            isinstance(value, ast.Tuple) and all(isinstance(e, ast.Constant) and e.value is None for e in value.elts))
+        if isinstance(statement, ast.Assign) and none:
+            continue
+        if isinstance(statement, ast.Return) and (value is None or none or isinstance(value, ast.Name) or (
+                isinstance(value, ast.Tuple) and all(isinstance(e, (ast.Name, ast.Constant)) for e in value.elts))):
+            continue
+        return False
+    return True
 
 
-def ecf_lstm_backward(L, dh, caches):
-    N, T, H = dh.shape
-    dxs, dprev_h, dprev_c, total = [None] * T, np.zeros((N, H), dh.dtype), np.zeros((N, H), dh.dtype), None
-    for t in reversed(range(T)):
-        dx_t, dprev_h, dprev_c, *dparams = L.lstm_step_backward(dh[:, t] + dprev_h, dprev_c, caches[t])
-        dxs[t] = dx_t
-        total = dparams if total is None else [a + b for a, b in zip(total, dparams)]
-    return (np.stack(dxs, axis=1), dprev_h, *total)
+def written_layers(path):
+    import ast
+    tree = ast.parse(Path(path).read_text())
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and not placeholder_only(node.body)}
 
 
-ECF = {"rnn_forward": (ecf_rnn_forward, None), "rnn_backward": (ecf_rnn_forward, ecf_rnn_backward),
-       "lstm_forward": (ecf_lstm_forward, None), "lstm_backward": (ecf_lstm_forward, ecf_lstm_backward)}
+def degenerate(values, others, inputs):
+    values = [v for v in values if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+    if not values or all(not np.any(v) for v in values):
+        return True
+    if len(others) == len(values) and all(np.shape(a) == np.shape(b) and np.array_equal(a, b)
+                                          for a, b in zip(values, others)):
+        return True
+    return any(np.shape(arg) == v.shape and np.allclose(v, arg) for v in values for arg in inputs)
 
 
-def ecf_expected(L, part, spec, case):
-    """The composite's expected results given the variant's own steps (float64)."""
-    kind, fwd, bwd, args, upstream, n_out = spec
-    forward, backward = ECF[part]
-    # In the case's own dtype: a float32 overflow in the variant's step must
-    # be reproduced, not hidden by float64.
-    values = [np.array(case[a]) for a in args]
-    h, caches = forward(L, *values)
-    if backward is None:
-        return [h]
-    return list(backward(L, np.array(case["dout"]), caches))
+def usable_layers(L, path):
+    """The graded layer functions that may be replaced: written and not degenerate."""
+    written, usable = written_layers(path), set()
+    for part, spec in SPECS.items():
+        if part not in written:
+            continue
+        kind, fwd, bwd, args, upstream, n_out = spec
+        probes = [layer_inputs(kind, (2, 3, 4, 5), np.float64, rng(part, "probe", k)) for k in range(2)]
+        try:
+            got = [variant_layer(L, spec, case, MutationLog()) for case in probes]
+        except Exception:  # noqa: BLE001 - written, and it raises: it may be replaced
+            usable.add(part)
+            continue
+        inputs = [probes[0][a] for a in (upstream if bwd else args)]
+        if not degenerate(got[0], got[1], inputs):
+            usable.add(part)
+    return usable
+
+
+class ReplacedCache(tuple):
+    """A replaced forward's cache when the variant's own forward raised: the call's arguments."""
+
+
+class Replaced:
+    """The variant's functions `names` replaced by the reference's, in its layers module and in
+    every module of its package that holds them, for a `with` block."""
+
+    def __init__(self, package_name, names):
+        self.package_name, self.names, self.undo, self.inputs = package_name, set(names), [], {}
+
+    def _forward(self, name, own):
+        n_out = LAYER_FUNCTIONS[name][2]
+        own_cache = not CONSUMERS[name] <= self.names      # the variant's code may still read its cache
+
+        def replaced(*values):
+            result = getattr(REF_LAYERS, name)(*values)
+            cache = None
+            if own_cache and own is not None:
+                try:
+                    cache = as_tuple(own(*[np.array(v, copy=True) for v in values]))[-1]
+                except Exception:  # noqa: BLE001
+                    cache = None
+            cache = cache if cache is not None else ReplacedCache(values)   # its arguments, x first
+            self.inputs[id(cache)] = (cache, values)
+            return tuple(result[:n_out]) + (cache,)
+        return replaced
+
+    def _recorded(self, name, own):
+        def recorded(*values):
+            result = own(*values)
+            cache = as_tuple(result)[-1]
+            self.inputs[id(cache)] = (cache, values)
+            return result
+        return recorded
+
+    def _backward(self, name):
+        forward = LAYER_FUNCTIONS[name][3]
+
+        def replaced(*values):
+            *upstream, cache = values
+            entry = self.inputs.get(id(cache))
+            if entry is None or entry[0] is not cache:
+                raise TypeError("a cache made elsewhere")
+            result = getattr(REF_LAYERS, forward)(*entry[1])
+            return getattr(REF_LAYERS, name)(*upstream, result[-1])
+        return replaced
+
+    def __enter__(self):
+        modules = [m for n, m in list(sys.modules.items()) if m is not None and
+                   (n == self.package_name or n.startswith(self.package_name + "."))]
+        layers = sys.modules.get(self.package_name + ".rnn_layers")
+        wanted = dict()
+        for name in self.names:
+            if LAYER_FUNCTIONS[name][3] is None:
+                wanted[name] = self._forward(name, getattr(layers, name, None))
+            else:
+                wanted[name] = self._backward(name)
+                forward = LAYER_FUNCTIONS[name][3]
+                if forward not in self.names and hasattr(layers, forward):
+                    wanted[forward] = self._recorded(forward, getattr(layers, forward))
+        for module in modules:
+            for attribute in list(vars(module)):
+                if attribute in wanted and callable(vars(module)[attribute]):
+                    self.undo.append((module, attribute, vars(module)[attribute]))
+                    setattr(module, attribute, wanted[attribute])
+        return self
+
+    def __exit__(self, *exc):
+        for module, attribute, value in reversed(self.undo):
+            setattr(module, attribute, value)
+        return False
 
 
 def variant_layer(L, spec, case, log):
@@ -352,37 +420,34 @@ _LAYER_EXPECTED = {part: [reference_layer(SPECS[part], case) for _, _, case in c
                    for part, cases in _LAYER_CASES.items()}
 
 
-def judge_layer(L, part, log):
-    """None when right; else a message. Also returns whether only ECF made it right."""
+def judge_layer_once(L, part, log):
+    """None when right on every case; else a message."""
     spec = SPECS[part]
     labels = ["out%d" % k for k in range(spec[5])] if spec[2] is None else ["grad%d" % k for k in range(6)]
-    used_ecf = False
     for (name, dtype, case), expected in zip(_LAYER_CASES[part], _LAYER_EXPECTED[part]):
         try:
             got = variant_layer(L, spec, case, log)
         except Exception as exc:  # noqa: BLE001
-            # A composite that raises because its step raises is not credited: with a
-            # step that never returns, nothing shows the composite itself is right.
-            return "%s: raised %s: %s" % (name, type(exc).__name__, str(exc)[:80]), used_ecf
+            return "%s: raised %s: %s" % (name, type(exc).__name__, str(exc)[:80])
         try:
             if len(got) < len(expected):
                 raise Wrong("returned %d values, expected %d" % (len(got), len(expected)))
             for label, g, e in zip(labels, got, expected):
                 check_float(label, g, e, dtype)
         except Wrong as wrong:
-            if part in ECF:
-                try:
-                    alt = ecf_expected(L, part, spec, case)
-                    if len(got) < len(alt):
-                        raise Wrong("too few values")
-                    for label, g, e in zip(labels, got, alt):
-                        check_same_as_own_steps(label, g, e, dtype)
-                    used_ecf = True
-                    continue
-                except Exception:  # noqa: BLE001 - the steps themselves fail: no ECF
-                    pass
-            return "%s: %s" % (name, wrong), used_ecf
-    return None, used_ecf
+            return "%s: %s" % (name, wrong)
+    return None
+
+
+def judge_layer(L, part, log, context):
+    """(None when right, else a message; whether it is right only with callees replaced)."""
+    message = judge_layer_once(L, part, log)
+    if message is None or part not in CALLERS:
+        return message, False
+    names = context["usable"] - PAIRS[part]
+    with Replaced(context["package"], names):
+        again = judge_layer_once(L, part, MutationLog())
+    return (None, True) if again is None else (message, False)
 
 
 # ---------------------------------------------------------------------------
@@ -559,28 +624,45 @@ def judge_sample(cls, cell):
 # the corpus
 # ---------------------------------------------------------------------------
 
+def judge_model(judge, M, cell, context):
+    """(None when right, else a message; whether right only with the layers replaced)."""
+    message = judge(M, cell)
+    if message is None or not context["usable"]:
+        return message, False
+    with Replaced(context["package"], context["usable"]):
+        again = judge(M, cell)
+    return (None, True) if again is None else (message, False)
+
+
 def judge_variant(variant, tmp):
-    """{part: None (right) or message}, set of ECF parts, mutating functions."""
+    """{part: None (right) or message}, set of parts right only with callees replaced, mutating functions."""
     out = MATERIALIZE.materialize(variant.path, RELEASE, Path(tmp) / variant.name, force=True)
     name = "_corpus_check_v_%s" % variant.name
     L, M, errors = import_package(out / "captioning", name)
-    verdicts, ecf, log = {}, set(), MutationLog()
+    verdicts, replaced, log = {}, set(), MutationLog()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
+        context = {"package": name, "usable": usable_layers(L, out / "captioning" / "rnn_layers.py")
+                   if L is not None else set()}
         for part in SPECS:
             if L is None:
                 verdicts[part] = errors["layers"]
                 continue
-            message, used = judge_layer(L, part, log)
+            message, used = judge_layer(L, part, log, context)
             verdicts[part] = message
-            if used and message is None:
-                ecf.add(part)
+            if used:
+                replaced.add(part)
         for cell in ("rnn", "lstm"):
             for part, judge in (("%s_loss" % cell, judge_loss), ("%s_sample" % cell, judge_sample)):
-                verdicts[part] = errors["model"] if M is None else judge(M, cell)
+                if M is None:
+                    verdicts[part] = errors["model"]
+                    continue
+                verdicts[part], used = judge_model(judge, M, cell, context)
+                if used:
+                    replaced.add(part)
     for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
         del sys.modules[key]
-    return verdicts, ecf, log.functions
+    return verdicts, replaced, log.functions
 
 
 def metadata_problems(variant, names):
@@ -614,20 +696,20 @@ def main(argv=None):
     header = "%-34s %-7s " % ("variant", "kind") + " ".join("%3s" % SHORT[p] for p in decided) + "  result"
     print(header)
     print("-" * len(header))
-    violations, n_correct, n_bug, mutating, ecf_used = 0, 0, 0, {}, {}
+    violations, n_correct, n_bug, mutating, credited = 0, 0, 0, {}, {}
     with tempfile.TemporaryDirectory(prefix="corpus-check-") as tmp:
         for variant in variants:
             problems = metadata_problems(variant, kinds)
             try:
-                verdicts, ecf, mutated = judge_variant(variant, tmp)
+                verdicts, replaced, mutated = judge_variant(variant, tmp)
             except Exception as exc:  # noqa: BLE001 - a corpus file that cannot be materialized
                 problems.append("cannot be checked: %s" % "".join(
                     traceback.format_exception_only(type(exc), exc)).strip())
-                verdicts, ecf, mutated = {p: "not run" for p in decided}, set(), set()
+                verdicts, replaced, mutated = {p: "not run" for p in decided}, set(), set()
             if mutated:
                 mutating[variant.name] = sorted(mutated)
-            if ecf:
-                ecf_used[variant.name] = sorted(ecf)
+            if replaced:
+                credited[variant.name] = sorted(replaced)
             cells = []
             for part in decided:
                 wrong = verdicts[part] is not None
@@ -639,7 +721,7 @@ def main(argv=None):
                 if variant.kind == "bug" and declared and not wrong:
                     problems.append("%s is declared (%s) but equals the reference"
                                     % (part, variant.loses[part]))
-                mark = "X" if wrong else ("e" if part in ecf else ".")
+                mark = "X" if wrong else ("e" if part in replaced else ".")
                 if (variant.kind == "bug" and declared != wrong) or (variant.kind == "correct" and wrong):
                     mark += "!"
                 cells.append("%3s" % mark)
@@ -655,14 +737,14 @@ def main(argv=None):
                     if verdicts[part] is not None and not problems:
                         print("    %s: %s" % (part, verdicts[part]))
     print()
-    print("X = differs from the reference, . = equal, e = equal to a loop over the variant's own steps "
-          "(error carried forward), ! = against the declaration. Overfit parts are not decided here.")
+    print("X = differs from the reference, . = equal, e = equal once the graded functions it calls are "
+          "replaced by the reference's, ! = against the declaration. Overfit parts are not decided here.")
     if mutating:
         print("mutate their inputs (still correct outputs): " +
               "; ".join("%s (%s)" % (k, ", ".join(v)) for k, v in sorted(mutating.items())))
-    if ecf_used:
-        print("error carried forward: " + "; ".join("%s (%s)" % (k, ", ".join(v))
-                                                   for k, v in sorted(ecf_used.items())))
+    if credited:
+        print("right once their callees are replaced: " + "; ".join("%s (%s)" % (k, ", ".join(v))
+                                                                    for k, v in sorted(credited.items())))
     print("%d correct, %d bugs checked in %.0f s: %s"
           % (n_correct, n_bug, time.time() - started,
              "no violation" if not violations else "%d VARIANTS VIOLATE THEIR DECLARATION" % violations))

@@ -1,11 +1,7 @@
 """I split the LSTM activations as i, f, g, o in both the step forward and the step backward (consistent, but not the assignment's i, f, o, g)."""
 KIND = "bug"
 BASE = "c01_classic_loops"
-LOSES = {"lstm_step_forward": "gate_order", "lstm_step_backward": "gate_order",
-         "lstm_loss": "upstream:lstm_step_forward", "overfit_lstm": "upstream:lstm_step_forward",
-         "lstm_sample": "upstream:lstm_step_forward"}
-SELFCHECK_MISSES = {
-    'lstm_step_backward': 'the visible check differentiates your own step forward, and the backward is its exact gradient: only the published answers of a correct step would show the gate order'}
+LOSES = {"lstm_step_forward": "gate_order", "lstm_step_backward": "gate_order"}
 
 # ==== rnn_layers.py ====
 

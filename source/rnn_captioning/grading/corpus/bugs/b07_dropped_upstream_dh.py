@@ -1,8 +1,7 @@
 """rnn_backward only passes the gradient from the next step: the upstream dh[:, t] is used for the last step only."""
 KIND = "bug"
 BASE = "c05_einsum"
-LOSES = {"rnn_backward": "dropped_upstream", "rnn_loss": "upstream:rnn_backward",
-         "overfit_rnn": "upstream:rnn_backward"}
+LOSES = {"rnn_backward": "dropped_upstream"}
 
 # ==== rnn_layers.py ====
 

@@ -1,7 +1,7 @@
 """I did not use the mask: every step counts, also the <NULL> padding after <END>."""
 KIND = "bug"
 BASE = "c01_classic_loops"
-LOSES = {"rnn_loss": "mask", "lstm_loss": "mask", "overfit_rnn": "mask"}
+LOSES = {"rnn_loss": "mask", "lstm_loss": "mask"}
 
 # ==== classifiers/rnn.py ====
 

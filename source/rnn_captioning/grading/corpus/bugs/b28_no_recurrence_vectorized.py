@@ -1,8 +1,7 @@
 """In my vectorized rnn_forward every step starts from h0 instead of the previous hidden state."""
 KIND = "bug"
 BASE = "c06_vectorized_composites"
-LOSES = {"rnn_forward": "no_recurrence", "rnn_backward": "upstream:rnn_forward", "rnn_loss": "upstream:rnn_forward",
-         "overfit_rnn": "upstream:rnn_forward"}
+LOSES = {"rnn_forward": "no_recurrence", "rnn_backward": "upstream:rnn_forward"}
 
 # ==== rnn_layers.py ====
 

@@ -1,8 +1,7 @@
 """My lstm_forward starts from a zero hidden state, so the image features (h0) never reach the LSTM."""
 KIND = "bug"
 BASE = "c21_vectorized_einsum"
-LOSES = {"lstm_forward": "h0_not_used", "lstm_backward": "upstream:lstm_forward",
-         "lstm_loss": "upstream:lstm_forward", "overfit_lstm": "upstream:lstm_forward"}
+LOSES = {"lstm_forward": "h0_not_used", "lstm_backward": "upstream:lstm_forward"}
 
 # ==== rnn_layers.py ====
 

@@ -1,8 +1,7 @@
 """My lstm_forward passes a fresh zero cell state to every step instead of the previous step's cell."""
 KIND = "bug"
 BASE = "c05_einsum"
-LOSES = {"lstm_forward": "cell_not_carried", "lstm_backward": "upstream:lstm_forward", "lstm_loss": "upstream:lstm_forward",
-         "overfit_lstm": "upstream:lstm_forward"}
+LOSES = {"lstm_forward": "cell_not_carried", "lstm_backward": "upstream:lstm_forward"}
 
 # ==== rnn_layers.py ====
 

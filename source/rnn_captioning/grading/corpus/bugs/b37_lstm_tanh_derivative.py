@@ -1,8 +1,7 @@
 """For the block input g I wrote the tanh derivative as (1 - g) instead of (1 - g**2)."""
 KIND = "bug"
 BASE = "c19_einsum_no_dtype"
-LOSES = {"lstm_step_backward": "tanh_derivative", "lstm_loss": "upstream:lstm_step_backward",
-         "overfit_lstm": "upstream:lstm_step_backward"}
+LOSES = {"lstm_step_backward": "tanh_derivative"}
 
 # ==== rnn_layers.py ====
 
