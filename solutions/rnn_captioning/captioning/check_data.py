@@ -11,6 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def _package_file(name):
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+
+
 def course_rubric():
     """rubric.json beside this package: parts, points, the files students write, the policy ({} when absent)."""
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rubric.json")
@@ -297,3 +301,17 @@ GRADED_OVERFIT_SETTINGS = {
                              optim_config={"learning_rate": 1e-2}),
                  threshold=1.0),
 }
+
+
+def _notebook_diagnoses():
+    """The typical mistakes' results on the notebook's inputs, and the right gradients there
+    (notebook_diagnoses.json, computed by the course's build; {} without it)."""
+    try:
+        with open(_package_file("notebook_diagnoses.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+# {"layers": {part: {"expected": [...], "mistakes": [[hint id, [...]]]}}, "loss": {cell: ...}, "sample": {...}}
+NOTEBOOK_DIAGNOSES = _notebook_diagnoses()
