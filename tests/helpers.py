@@ -1,7 +1,11 @@
 """What several test files share: where things are, the assignment, and
 grading a submission as a user would (`python -m autograder grade` in a
 fresh interpreter)."""
+import fcntl
 import hashlib
+import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -50,3 +54,21 @@ def tree_digest(folder):
             digest.update(str(path.relative_to(folder)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def once_for_all_workers(tmp_path_factory, name, make):
+    """make(root) -> a JSON-able result, run once per test session whichever xdist worker
+    asks first (the others wait on a lock and read it back); root is a fresh folder
+    shared by the workers. Returns (root, result)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent      # the folder all xdist workers share
+    root = shared / name
+    with open(shared / (name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / (name + ".json")
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)     # half-made by a failed attempt
+            root.mkdir(parents=True)
+            done.write_text(json.dumps(make(root)))
+    return root, json.loads(done.read_text())

@@ -253,7 +253,8 @@ def test_objects_nan_broadcastable_shapes_and_odd_dtypes_never_pass(correct_subm
                      "lstm_step_forward", "lstm_forward"]
     results = grade_hostile(submission, tmp_path, " or ".join(forward_parts), 90)
     assert_parts_get_nothing(results, *forward_parts)
-    assert len(results["tests"]) == 15
+    # four checks each: the notebook's inputs, varied shapes, float32, the edge cases
+    assert len(results["tests"]) == 4 * len(forward_parts)
 
 
 def test_submission_files_cannot_change_the_grader(correct_submission, tmp_path):
@@ -498,6 +499,42 @@ def test_degenerate_steps_and_composites_earn_nothing(correct_submission, tmp_pa
         assert points[part] == 0, (part, [t["output"] for t in results["tests"]
                                           if t["extra_data"]["part"] == part and t["score"]])
     assert not any(t["extra_data"]["carried_from"] for t in results["tests"])
+
+
+# A wrong step makes every check of rnn_forward run again with a correct step in its
+# place, answered by the trusted side. This rnn_forward asks that side for its own
+# answer, and shows the source of the step it was given.
+ASKS_FOR_ITS_OWN_ANSWER = {"rnn_forward": """
+    def rnn_forward(x, h0, Wx, Wh, b):
+        import inspect
+        import sys
+        sys.path.insert(0, "/opt/grader")
+        import childlib
+        arrays = {"arg:x": x, "arg:h0": h0, "arg:Wx": Wx, "arg:Wh": Wh, "arg:b": b}
+        try:
+            _, answer = childlib.ask_trusted({"call": "rnn_forward"}, arrays)
+            return answer["out0"], None
+        except Exception as exc:
+            refused = exc
+        try:
+            source = inspect.getsource(rnn_step_forward)
+        except Exception as exc:
+            source = repr(exc)
+        raise RuntimeError("refused: %s; the step given: %s" % (refused, " ".join(source.split())[:400]))
+    """}
+
+
+def test_the_trusted_side_answers_only_for_what_it_replaced(correct_submission, tmp_path):
+    """rnn_forward asks the trusted side for the reference's rnn_forward: refused, it earns
+    nothing, and the step it was given holds no reference code (only the stub that asks)."""
+    replace = dict(wrong_step("pass"), **ASKS_FOR_ITS_OWN_ANSWER)
+    submission = build(correct_submission, tmp_path, replace=replace)
+    results = grade_hostile(submission, tmp_path, "rnn_step_forward or rnn_forward", 120)
+    points = part_points(results)
+    assert points["rnn_step_forward"] == 0 and points["rnn_forward"] == 0
+    outputs = " ".join(t["output"] for t in results["tests"] if t["extra_data"]["part"] == "rnn_forward")
+    assert "'rnn_forward' is not replaced in this run" in outputs, outputs[:2000]
+    assert "ask_trusted" in outputs and "tanh" not in outputs, outputs[:2000]
 
 
 # ---------------------------------------------------------------------------

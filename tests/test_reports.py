@@ -113,15 +113,16 @@ def test_unselected_parts_say_not_run(tmp_path):
     assert re.search(r"^\| rnn_step_forward \| 0 / 4 \|", markdown, re.M)
 
 
-def test_tips_hints_and_error_carried_forward_stay_visible():
+def test_tips_hints_and_functions_replaced_stay_visible():
     rows = [row("a", check="x", passed=True, message="right", tips=["float64 for float32 inputs"]),
-            row("a", check="y", passed=True, message="correct given your step", carried_from=("step",)),
+            row("a", check="y", passed=True, message="correct once your step is replaced by a correct one",
+                carried_from=("step",)),
             row("a", check="z", message="no tanh derivative", hint="tanh_derivative", error=0.5, tolerance=1e-8)]
     grade = grade_of({"a": rows})
     markdown, html = report.report_markdown(grade), report.report_html(grade)
     for text in (markdown, html):
         assert "tip (no points): float64 for float32 inputs" in text
-        assert "error carried forward: judged with your own" in text
+        assert "correct once your step is replaced by a correct one" in text
     assert 'data-hint="tanh_derivative"' in html
     extra = [t["extra_data"] for t in report.results_json(grade)["tests"]]
     assert extra[0]["tips"] and extra[1]["carried_from"] == ["step"] and extra[2]["hint"] == "tanh_derivative"

@@ -1,7 +1,7 @@
 """The students' self-check, run as a student would: `python selfcheck.py`
 inside a copy of the assignment folder."""
-import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,24 +75,19 @@ def test_selfcheck_ships_no_hidden_material():
 
 def test_the_self_checks_trainings_reach_the_graders_losses(graded_solutions, tmp_path, synthetic_data_dir):
     """`selfcheck.py --overfit` trains what the grader trains: the same captions and
-    the same initial weights, so the loss a student sees is the loss graded (one
-    BLAS thread, as in the sandbox)."""
+    the same initial weights, with one BLAS thread as in the sandbox (it sets that
+    itself), so the loss a student sees is the loss graded."""
     graded = {t["extra_data"]["part"]: t["extra_data"]["error"] for t in graded_solutions["results"]["tests"]
               if t["extra_data"]["check"] == "overfit"}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
     copy = tmp_path / "rnn_captioning"
     shutil.copytree(SOLUTIONS, copy, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
-    script = ("import json\n"
-              "from captioning.public_checks import GRADED_OVERFIT_SETTINGS, train_overfit_model, training_set_loss\n"
-              "losses = {}\n"
-              "for cell in ('rnn', 'lstm'):\n"
-              "    model, solver = train_overfit_model(cell, settings=GRADED_OVERFIT_SETTINGS[cell])\n"
-              "    losses['overfit_' + cell] = training_set_loss(model, solver.data)\n"
-              "print(json.dumps(losses))\n")
-    env = dict(os.environ, CAPTIONING_DATA=str(synthetic_data_dir), OPENBLAS_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, "-c", script], cwd=copy, env=env, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "selfcheck.py", "--overfit", "overfit_rnn", "overfit_lstm"], cwd=copy,
+                          env=dict(env, CAPTIONING_DATA=str(synthetic_data_dir)), capture_output=True, text=True,
                           timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    local = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert set(local) == set(graded) == {"overfit_rnn", "overfit_lstm"}
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    printed = re.findall(r"Overfit small data \((\w+)\).*loss on the training captions ([0-9.e+-]+)", proc.stdout)
+    local = {"overfit_" + cell: float(loss) for cell, loss in printed}
+    assert set(local) == set(graded) == {"overfit_rnn", "overfit_lstm"}, proc.stdout
     for part, loss in graded.items():
-        assert local[part] == pytest.approx(loss, rel=1e-4), part
+        assert local[part] == pytest.approx(loss, rel=1e-3), part     # printed to 4 significant digits
