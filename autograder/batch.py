@@ -13,19 +13,51 @@ DIR/grades.csv, DIR/lms_grades.csv, DIR/summary.md and DIR/summary.html
 Resumable: a submission is not graded again when its status.json names the
 same content (versions.submission_hash), the same kit (versions.kit_version)
 and the same options, with a final status (graded or unreadable). A status
-file is written only after its grading finished, so an interrupted run loses
-only the submissions in flight.
+file is written only after its grading finished. Ctrl-C (SIGINT) or SIGTERM
+stops the run within seconds: the gradings in flight are ended (their
+sandboxes closed), nothing queued starts, grades.csv and the summary are
+written for what finished with the rest "not graded", and the exit status is
+128 + the signal's number; a re-run grades only the rest.
 """
 import json
+import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import versions
-from .batch_status import (GRADER_ERROR, NOT_GRADED, REPORT_FILES, BatchCannotRun, Status, forget,
+from .batch_status import (GRADER_ERROR, NOT_GRADED, REPORT_FILES, BatchCannotRun, BatchStopped, Status, forget,
                            is_up_to_date, read_status, status_from_run, write_status)
-from .grade import grade_in_subprocess, load_assignment
+from .grade import GraderProcesses, GradingStopped, grade_in_subprocess, load_assignment
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StopSignals:
+    """While in use (main thread only), the first SIGINT or SIGTERM raises BatchStopped
+    if the batch is grading; later ones, and any after the grading, are noted and
+    ignored, so that grades.csv and the summary are always written whole."""
+
+    def __init__(self):
+        self.signum, self.grading, self._previous = None, False, {}
+
+    def _handle(self, signum, frame):
+        if self.signum is None:
+            self.signum = signum
+            if self.grading:
+                raise BatchStopped(signum)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {signum: signal.signal(signum, self._handle) for signum in STOP_SIGNALS}
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        return False
 
 @dataclass
 class BatchOutcome:
@@ -34,8 +66,9 @@ class BatchOutcome:
     results: dict                       # student -> results.json (graded ones)
     graded_now: int = 0
     up_to_date: int = 0
-    interrupted: str = ""               # why the run stopped early (the cluster went away)
+    interrupted: str = ""               # why the run stopped early (a stop signal, the cluster went away)
     similarity: object = None           # similarity.run.Result, with --similarity
+    stop_signal: int = None             # the signal that stopped the grading
 
     @property
     def not_graded(self):
@@ -43,6 +76,8 @@ class BatchOutcome:
 
     @property
     def exit_code(self):
+        if self.stop_signal:
+            return 128 + self.stop_signal
         if self.interrupted:
             return 2
         return 1 if self.not_graded else 0
@@ -81,8 +116,9 @@ def check_folder(folder, out):
 
 
 # ---------------------------------------------------------------- grading
-def grade_one(submission, out_dir, select=None, isolation=None):
-    """Grade one submission in a fresh grader process; returns (status, reason, seconds)."""
+def grade_one(submission, out_dir, select=None, isolation=None, processes=None):
+    """Grade one submission in a fresh grader process; returns (status, reason, seconds), or
+    None when processes (a GraderProcesses) was stopped before or during the grading."""
     started = time.monotonic()
     for name in REPORT_FILES:
         try:
@@ -91,9 +127,14 @@ def grade_one(submission, out_dir, select=None, isolation=None):
             pass
     try:
         # One sandbox lane per grading: the batch keeps the cores busy with several gradings.
-        proc, results = grade_in_subprocess(submission, out_dir, select=select, isolation=isolation, lanes=1)
+        proc, results = grade_in_subprocess(submission, out_dir, select=select, isolation=isolation, lanes=1,
+                                            processes=processes)
+    except GradingStopped:
+        return None
     except OSError as exc:
         return GRADER_ERROR, "the grader could not start: %s" % exc, time.monotonic() - started
+    if processes is not None and processes.stopped:
+        return None
     status, reason = status_from_run(proc.returncode, proc.stderr, results is not None)
     return status, reason, time.monotonic() - started
 
@@ -115,15 +156,25 @@ def _record(out, name, key, outcome, where, counts, bar):
 
 
 def grade_locally(todo, out, jobs, select, isolation, bar):
-    counts = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    """Grade todo ({student: (path, cache key)}), jobs at a time, recording each as it ends.
+    On BatchStopped, ends the gradings in flight, starts no other, and raises it again."""
+    counts, processes = {}, GraderProcesses()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         futures = {}
         for name, (path, key) in todo.items():
             forget(out / name)
-            futures[pool.submit(grade_one, path, out / name, select, isolation)] = name
+            futures[pool.submit(grade_one, path, out / name, select, isolation, processes)] = name
         for future in as_completed(futures):
             name = futures[future]
-            _record(out, name, todo[name][1], future.result(), "local", counts, bar)
+            outcome = future.result()
+            if outcome is not None:
+                _record(out, name, todo[name][1], outcome, "local", counts, bar)
+    except BatchStopped:
+        processes.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None, similarity=False,
@@ -132,7 +183,6 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
 
     Raises BatchCannotRun (one line) when folder is missing or holds no
     submission, and grade.GraderCannotRun when the grader is not installed."""
-    from .class_summary import write_class_outputs
     folder, out = Path(folder), Path(out)
     submissions = check_folder(folder, out)
     task = load_assignment()
@@ -147,33 +197,48 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
             statuses[name] = read_status(out / name)
         else:
             todo[name] = (path, key)
-    interrupted, client = "", None
+    interrupted, client, stop_signal = "", None, None
     if scheduler and todo:
         from .cluster import ClusterGone, connect, grade_on_cluster
         client = connect(scheduler)
     bar = _progress(len(todo), progress)
-    try:
-        if client is not None:
-            try:
-                grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
-                                 lambda name, outcome, where, counts: _record(
-                                     out, name, todo[name][1], outcome, where, counts, bar))
-            except ClusterGone as exc:
-                interrupted = str(exc)
-        else:
-            grade_locally(todo, out, jobs, select, isolation, bar)
-    finally:
-        bar.close()
+    with StopSignals() as signals:
+        signals.grading = True
+        try:
+            if client is not None:
+                try:
+                    grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
+                                     lambda name, outcome, where, counts: _record(
+                                         out, name, todo[name][1], outcome, where, counts, bar))
+                except ClusterGone as exc:
+                    interrupted = str(exc)
+            else:
+                grade_locally(todo, out, jobs, select, isolation, bar)
+        except BatchStopped as exc:
+            interrupted, stop_signal = str(exc), exc.signum
+        finally:
+            signals.grading = False
+            bar.close()
+        outcome = _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_signal,
+                          similarity, reference, progress)
+    return outcome
+
+
+def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_signal, similarity, reference,
+            progress):
+    """Every submission's status, the class outputs and the console lines, after the grading."""
+    from .class_summary import write_class_outputs
     results = {}
     for name in submissions:
         status = read_status(out / name)
-        if status is None:                      # in flight when the cluster went away
-            status = Status(NOT_GRADED, interrupted or "the run stopped")
+        if status is None:                      # in flight or queued when the run stopped
+            status = Status(NOT_GRADED, (interrupted + " before it was graded") if interrupted else "the run stopped")
         statuses[name] = status
         if status.graded:
             results[name] = json.loads((out / name / "results.json").read_text())
-    outcome = BatchOutcome(out, statuses, results, graded_now=len(todo), up_to_date=len(submissions) - len(todo),
-                           interrupted=interrupted)
+    finished_now = sum(1 for name in todo if statuses[name].status != NOT_GRADED)
+    outcome = BatchOutcome(out, statuses, results, graded_now=finished_now, up_to_date=len(submissions) - len(todo),
+                           interrupted=interrupted, stop_signal=stop_signal)
     if similarity and not interrupted:
         from similarity.run import run_similarity
         outcome.similarity = run_similarity(folder, out / "similarity", reference=reference, progress=progress)
@@ -187,5 +252,5 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
         print("similarity: %d pairs flagged; report in %s" % (outcome.similarity.n_flagged,
                                                              out / "similarity" / "similarity.html"))
     if interrupted:
-        print("stopped early: %s; run the same command again to grade the rest" % interrupted)
+        print("%s; run the same command again to grade the rest" % interrupted)
     return outcome

@@ -3,6 +3,7 @@ maps to a status; shared by the local batch (batch.py) and the Dask runner (clus
 import json
 import os
 import re
+import signal
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,15 @@ REPORT_FILES = ("results.json", "report.md", "report.html")
 
 class BatchCannotRun(Exception):
     """The batch as a whole cannot run (missing or empty folder, cluster unreachable): one line."""
+
+
+class BatchStopped(Exception):
+    """A stop signal (SIGINT, SIGTERM) arrived while the batch was grading."""
+
+    def __init__(self, signum):
+        words = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
+        super().__init__("stopped by %s" % words.get(signum, "signal %d" % signum))
+        self.signum = signum
 
 
 @dataclass

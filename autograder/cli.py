@@ -4,11 +4,13 @@ Each command's `--help` gives examples, the input it expects and its exit
 status. Bad input gets a one-line reason on stderr, never a traceback.
 """
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import assignment as assignments
-from .grade import EXIT_CANNOT_RUN, EXIT_UNREADABLE, GraderCannotRun, grade_with_status, load_assignment
+from .grade import EXIT_CANNOT_RUN, EXIT_STOPPED, EXIT_UNREADABLE, GraderCannotRun, grade_with_status, load_assignment
 
 
 
@@ -39,6 +41,7 @@ exit status:
   3  the submission could not be read (missing path, damaged or empty zip, no
      {first_file} where expected): the reason on stderr; the reports
      are still written, every check failed with that reason
+  130  stopped by Ctrl-C or SIGTERM before the end (sandboxes closed, no grade)
 """
 
 BATCH_EPILOG = """\
@@ -73,6 +76,8 @@ exit status:
   2  could not run: FOLDER missing or holding no submission, --out is a file,
      the grader cannot run, or the Dask scheduler cannot be reached or went away
      (a re-run grades only what is missing)
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: what finished keeps its reports and
+     status, grades.csv and the summary mark the rest "not graded"; a re-run grades the rest
 """
 
 BUNDLE_EPILOG = """\
@@ -209,11 +214,26 @@ def _grade(args):
     return 0
 
 
+def _stop_on_sigterm():
+    """In `grade`: SIGTERM (a batch being stopped) ends the grading as Ctrl-C does, through its
+    clean-up, so that no sandbox outlives it."""
+    def stop(signum, frame):
+        signal.signal(signum, signal.SIG_IGN)
+        raise KeyboardInterrupt
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         if args.command == "grade":
-            return _grade(args)
+            _stop_on_sigterm()
+            try:
+                return _grade(args)
+            except KeyboardInterrupt:
+                print("%s: the grading was stopped before it finished" % args.submission, file=sys.stderr)
+                return EXIT_STOPPED
         if args.command == "gradescope-bundle":
             from .gradescope_bundle import build_bundle
             if Path(args.zip).is_dir():
@@ -239,6 +259,9 @@ def main(argv=None):
                                   reference=args.reference, progress=not args.quiet)
         except BatchCannotRun as exc:
             raise BadInput(str(exc))
+        except KeyboardInterrupt:        # before the grading began (StopSignals handles it after)
+            print("%s %s: stopped before any grading began" % (PROG, args.command), file=sys.stderr)
+            return EXIT_STOPPED
         return outcome.exit_code
     except BadInput as exc:
         print("%s %s: %s" % (PROG, args.command, exc), file=sys.stderr)

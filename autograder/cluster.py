@@ -27,7 +27,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
-from .batch_status import GRADER_ERROR, REPORT_FILES, BatchCannotRun, forget, status_from_run
+from .batch_status import GRADER_ERROR, REPORT_FILES, BatchCannotRun, BatchStopped, forget, status_from_run
 
 SEND_SUFFIXES = {".py", ".ipynb", ".zip"}
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", ".git", "__MACOSX"}
@@ -36,6 +36,8 @@ CONNECT_TIMEOUT = 10            # seconds to reach the scheduler at the start
 WORKER_TIMEOUT = 60            # seconds to wait for a first worker
 LOST_TIMEOUT = 30               # seconds without a scheduler before the run stops
 POLL_SECONDS = 0.2
+STOP_POLL_SECONDS = 0.5         # how often a worker's grading looks for the batch's stop
+STOP_GRACE_SECONDS = 3          # a stopped grader's time to close its sandboxes before SIGKILL
 
 
 class ClusterGone(Exception):
@@ -69,14 +71,53 @@ def _unpack(kind, payload, name, folder):
     return target
 
 
-def grade_remote(name, kind, payload, select, isolation, client_kit, label=None):
-    """Runs on a Dask worker: grade one submission with the worker's kit, return its reports."""
-    from .grade import grade_command
+def _stopped(stop_name):
+    """Whether the batch's client set its stop event (a Dask Event, looked up from the task)."""
+    if not stop_name:
+        return False
+    try:
+        from distributed import Event
+        return Event(stop_name).is_set()
+    except Exception:           # no scheduler to ask: the worker's own end kills the grader
+        return False
+
+
+def _run_until_stopped(command, stop_name):
+    """subprocess.run(command) in its own session, ended (SIGTERM, then SIGKILL) when the
+    batch stops; returns (returncode or None when stopped, stderr)."""
     from .paths import KIT_ROOT
+    proc = subprocess.Popen(command, cwd=KIT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=_die_with_parent)
+    while True:
+        try:
+            _, stderr = proc.communicate(timeout=STOP_POLL_SECONDS)
+            return proc.returncode, stderr
+        except subprocess.TimeoutExpired:
+            if not _stopped(stop_name):
+                continue
+        for signum, wait in ((signal.SIGTERM, STOP_GRACE_SECONDS), (signal.SIGKILL, 30)):
+            try:
+                os.killpg(proc.pid, signum)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                proc.communicate(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        return None, "stopped with the batch"
+
+
+def grade_remote(name, kind, payload, select, isolation, client_kit, label=None, stop_name=None):
+    """Runs on a Dask worker: grade one submission with the worker's kit, return its reports
+    (returncode None: not graded). stop_name: the batch's stop event."""
+    from .grade import grade_command
     from .versions import kit_version
     started = time.monotonic()
     here = "%s (pid %d)" % (socket.gethostname(), os.getpid())
     worker_kit = kit_version()
+    if _stopped(stop_name):
+        return {"returncode": None, "files": {}, "where": here, "seconds": 0.0, "stderr": "stopped with the batch"}
     if worker_kit != client_kit:
         return {"returncode": None, "files": {}, "where": here, "seconds": 0.0,
                 "stderr": "the worker's kit (%s) differs from the batch's (%s): install the same kit on every "
@@ -86,10 +127,10 @@ def grade_remote(name, kind, payload, select, isolation, client_kit, label=None)
         (tmp / "in").mkdir()
         submission = _unpack(kind, payload, name, tmp / "in")
         out = tmp / "out"
-        proc = subprocess.run(grade_command(submission, out, select, isolation, lanes=1, label=label), cwd=KIT_ROOT,
-                              capture_output=True, text=True, preexec_fn=_die_with_parent)
+        returncode, stderr = _run_until_stopped(grade_command(submission, out, select, isolation, lanes=1,
+                                                              label=label), stop_name)
         files = {file: (out / file).read_bytes() for file in REPORT_FILES if (out / file).is_file()}
-    return {"returncode": proc.returncode, "stderr": proc.stderr[-4000:], "files": files, "where": here,
+    return {"returncode": returncode, "stderr": stderr[-4000:], "files": files, "where": here,
             "seconds": time.monotonic() - started}
 
 
@@ -165,12 +206,27 @@ def _outcome(future):
     return status, reason, reply["seconds"], reply["where"], reply["files"]
 
 
+def _stop_remote(client, stop_name, running):
+    """End the batch's gradings on the workers: set its stop event, give the running ones the
+    time to end their graders (their results are dropped), cancel the rest."""
+    from distributed import Event
+    try:
+        Event(stop_name, client=client).set()
+        deadline = time.monotonic() + STOP_POLL_SECONDS + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline and not all(future.done() for future in running):
+            time.sleep(POLL_SECONDS)
+        client.cancel(list(running))
+    except Exception:           # the scheduler is gone: the workers' graders die with their tasks
+        pass
+
+
 def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit, record):
     """Grade todo ({student: (path, cache key)}) on the cluster; record(name, (status, reason,
     seconds), where, counts) after each, as it finishes. Raises ClusterGone when the scheduler
     is lost (finished submissions are recorded)."""
     counts, running = {}, {}
     pending = list(todo.items())
+    stop_name = "autograder-stop-%s" % uuid.uuid4().hex
     try:
         threads = sum(client.nthreads().values())
         window = max(jobs, threads) * 2
@@ -185,7 +241,7 @@ def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
                     record(name, (GRADER_ERROR, "could not be sent to the cluster: %s" % exc, 0.0), "here", counts)
                     continue
                 future = client.submit(grade_remote, remote_name, kind, payload, select, isolation, kit, str(path),
-                                       key="grade-%s-%s" % (name, uuid.uuid4().hex[:8]), pure=False)
+                                       stop_name, key="grade-%s-%s" % (name, uuid.uuid4().hex[:8]), pure=False)
                 running[future] = name
             done = [future for future in running if future.done()]
             if not done:
@@ -204,6 +260,9 @@ def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
                     raise ClusterGone("lost the Dask scheduler at %s" % scheduler)
             else:
                 lost_since = None
+    except BatchStopped:
+        _stop_remote(client, stop_name, running)
+        raise
     finally:
         try:
             client.close(timeout=5)

@@ -5,9 +5,11 @@ sandbox, score, write the reports. Every command that grades goes through
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +29,7 @@ class GraderCannotRun(Exception):
 EXIT_GRADED = 0
 EXIT_CANNOT_RUN = 2        # the grader's installation, or bad command-line arguments
 EXIT_UNREADABLE = 3        # the submission could not be read: reports written, every check failed with the reason
+EXIT_STOPPED = 130         # SIGINT or SIGTERM: stopped before the end (sandboxes closed; no grade)
 
 
 def load_assignment(folder=None):
@@ -146,14 +149,69 @@ def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=N
     return command
 
 
-def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, env=None, timeout=None, lanes=None):
+class GradingStopped(Exception):
+    """A grading asked to start after its GraderProcesses were stopped."""
+
+
+def _signal_group(proc, signum):
+    try:
+        os.killpg(proc.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class GraderProcesses:
+    """The `grade` processes a batch has running, each in a session of its own (a Ctrl-C
+    reaches only the batch), so that stop() ends them all at once."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running = set()
+        self.stopped = False
+
+    def run(self, command, **kwargs):
+        """subprocess.run(command, capture_output=True, text=True, **kwargs), unless stopped."""
+        with self._lock:
+            if self.stopped:
+                raise GradingStopped()
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    start_new_session=True, **kwargs)
+            self._running.add(proc)
+        try:
+            stdout, stderr = proc.communicate()
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+        return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+
+    def stop(self, grace_seconds=3.0):
+        """End every grading in flight: SIGTERM first (the grader closes its sandboxes), SIGKILL
+        to the process groups still there after grace_seconds; no new one starts."""
+        with self._lock:
+            self.stopped = True
+            running = list(self._running)
+        for proc in running:
+            _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        while any(proc.poll() is None for proc in running) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for proc in running:
+            if proc.poll() is None:
+                _signal_group(proc, signal.SIGKILL)
+
+
+def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, env=None, timeout=None, lanes=None,
+                        processes=None):
     """Grade in a fresh interpreter (as a user would); returns (CompletedProcess, results dict or None).
     Paths are taken from the caller's folder (the grader runs in the kit's); the reports name
-    the submission as the caller did."""
+    the submission as the caller did. processes: a GraderProcesses that can stop it."""
     label = str(submission_path)
     submission_path, out_dir = Path(submission_path).resolve(), Path(out_dir).resolve()
-    proc = subprocess.run(grade_command(submission_path, out_dir, select, isolation, lanes, label), cwd=KIT_ROOT,
-                          capture_output=True, text=True, env=env, timeout=timeout)
+    command = grade_command(submission_path, out_dir, select, isolation, lanes, label)
+    if processes is not None:
+        proc = processes.run(command, cwd=KIT_ROOT, env=env)
+    else:
+        proc = subprocess.run(command, cwd=KIT_ROOT, capture_output=True, text=True, env=env, timeout=timeout)
     results_path = Path(out_dir) / "results.json"
     results = json.loads(results_path.read_text()) if results_path.is_file() else None
     return proc, results
