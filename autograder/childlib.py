@@ -125,21 +125,29 @@ class StudentPackage:
 
 
 class EarlierTimeout(Exception):
-    """A function of the student's that did not finish in an earlier run."""
+    """A function of the student's that did not finish, or ran out of memory, in an earlier run."""
 
 
-def _stopped(name):
+WHY_STOPPED = {
+    "stuck": ("did not finish in an earlier check (it ran past the time limit, or waited without computing), "
+              "so this check, which needs it, does not wait for it again"),
+    "memory": ("ran out of memory in an earlier check (it allocated past the memory limit), so this check, "
+               "which needs it, does not run it again"),
+}
+
+
+def _stopped(name, why):
     def stopped(*args, **kwargs):
-        raise EarlierTimeout("%s did not finish in an earlier check (it ran past the time limit, or waited "
-                             "without computing), so this check, which needs it, does not wait for it again" % name)
+        raise EarlierTimeout("%s %s" % (name, WHY_STOPPED.get(why, WHY_STOPPED["stuck"])))
     stopped.__name__ = name
     return stopped
 
 
-def stop_hung_functions(package, names):
-    """Replace each named function of the student's package (module-level, or a
-    method of a class defined there) by one that raises at once."""
-    names = set(names)
+def stop_hung_functions(package, hung):
+    """Replace each function of hung ({name: "stuck" or "memory"}) of the student's package
+    (module-level, or a method of a class defined there) by one that raises at once."""
+    hung = dict(hung) if isinstance(hung, dict) else dict.fromkeys(hung, "stuck")
+    names = set(hung)
     if not names:
         return
     for module_name, module in list(sys.modules.items()):
@@ -147,10 +155,13 @@ def stop_hung_functions(package, names):
             continue
         for attribute, value in list(vars(module).items()):
             if attribute in names and isinstance(value, types.FunctionType):
-                setattr(module, attribute, _stopped(attribute))
+                setattr(module, attribute, _stopped(attribute, hung[attribute]))
             elif isinstance(value, type) and getattr(value, "__module__", "") == module_name:
-                for method in names & set(vars(value)):
-                    setattr(value, method, _stopped(method))
+                # A method by its name, or by the name of the function it was assigned from.
+                for method, function in list(vars(value).items()):
+                    name = method if method in names else getattr(function, "__name__", None)
+                    if name in names and isinstance(function, types.FunctionType):
+                        setattr(value, method, _stopped(name, hung[name]))
 
 
 # ---------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         else:
             sandboxes = [Sandbox(prepared.scratch_dir, task.child_ops, isolation=isolation)
                          for _ in range(lanes or lanes_for_this_machine())]
-            hung, budget = set(), Budget(budget_seconds(task), started)
+            hung, budget = {}, Budget(budget_seconds(task), started)
             for sandbox in sandboxes:
                 sandbox.budget = budget
             follow = None if on_row is None else (lambda rows_so_far: on_row(*scoring.score(

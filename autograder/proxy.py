@@ -9,7 +9,7 @@ answer them); this module only carries them.
 """
 from dataclasses import dataclass, field
 
-from .sandbox import Limits
+from .sandbox import Limits, out_of_memory_in
 
 
 @dataclass
@@ -44,20 +44,22 @@ class StudentProxy:
         self.sandbox = sandbox
         self.log = log            # list of (title, ChildRun), shown in the report
         self.package = package    # the student package's name
-        self.hung = hung if hung is not None else set()   # functions that did not finish in an earlier run
+        # {function: why it is not called again}: it did not finish ("stuck"), or ran out
+        # of memory ("memory"), in an earlier run; shared by the lanes of one grading.
+        self.hung = hung if hung is not None else {}
         self.title = None
 
     def run(self, arrays, meta, limits=None, oracle=None):
         """Send one request; returns an Answer. oracle answers the functions meta["replace"]
         puts aside (sandbox.Sandbox.call)."""
-        meta = dict(meta, package=self.package, hung=sorted(self.hung))
+        meta = dict(meta, package=self.package, hung=dict(sorted(self.hung.items())))
         run = self.sandbox.call(arrays, meta, limits or Limits(), oracle=oracle)
         self.log.append((self.title, run))
         if run.status == "budget":
             raise StudentRunFailed(run.detail, timed_out=True)
         if not run.ok:
             if run.stuck_in:
-                self.hung.add(run.stuck_in)
+                self.hung[run.stuck_in] = "stuck"
             raise StudentRunFailed("your code did not finish: %s" % run.detail, run.stuck_in,
                                    timed_out=run.status in ("timeout", "idle", "cpu_limit"))
         fatal = run.meta.get("fatal")
@@ -66,6 +68,10 @@ class StudentProxy:
         errors, warnings, notes = run.meta.get("errors"), run.meta.get("warnings") or {}, run.meta.get("notes") or {}
         if not all(isinstance(table, dict) for table in (errors, warnings, notes)):
             raise StudentRunFailed("the reply was garbled (no error table)")
+        for text in errors.values():
+            function = out_of_memory_in(str(text))
+            if function:
+                self.hung.setdefault(function, "memory")
         return Answer(run.arrays, {str(k): str(v)[:4000] for k, v in errors.items()},
                       {str(k): str(v)[:400] for k, v in warnings.items()},
                       {str(k): str(v)[:400] for k, v in notes.items()})

@@ -163,6 +163,21 @@ def stuck_location(stderr):
     return None
 
 
+TRACEBACK_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
+MEMORY_ERROR = re.compile(r"^(\w+\.)*_?\w*MemoryError\b")
+
+
+def out_of_memory_in(traceback_text):
+    """The student's function (innermost frame of the student's files) a MemoryError came
+    from, or None when the traceback ends in another error or in no student code."""
+    lines = [line.strip() for line in (traceback_text or "").strip().splitlines() if line.strip()]
+    if not lines or not MEMORY_ERROR.match(lines[-1]):
+        return None
+    frames = [match.group("function") for match in TRACEBACK_FRAME.finditer(traceback_text)
+              if "/run-" in match.group("file") and "/opt/grader/" not in match.group("file")]
+    return frames[-1] if frames else None
+
+
 class Sandbox:
     """Runs the assignment's child operations on a submission, one call at a time."""
 
