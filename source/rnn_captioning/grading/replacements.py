@@ -322,7 +322,8 @@ def for_training(ctx, cell_type, model_case):
     """The retry of a failing training: the functions it uses that failed elsewhere (layer
     functions, and the loss when its own part failed) put aside, with every function built
     on them and the partner of each (so the student's code that remains is what no other
-    part found wrong, and few calls cross to this side). None: nothing is charged."""
+    part found wrong, and few calls cross to this side). None: nothing is charged, or
+    every function it uses failed its own part."""
     if not ctx.assignment.policy.error_carried_forward:
         return None
     part = "overfit_%s" % cell_type
@@ -340,6 +341,12 @@ def for_training(ctx, cell_type, model_case):
     functions = tuple(name for name in cases.LAYER_PARTS if name in wanted and why_not.get(name) is None)
     if loss_charged:
         functions += ("loss",)
+    # A training has no code of its own: it earns its points again only when some function
+    # it uses, left in place, passed its own part (all replaced, nothing of yours would train).
+    kept = [name for name in uses if name in cases.LAYER_PARTS and name not in functions]
+    kept += [] if loss_charged else [loss_part]
+    if not any(not ctx.part_failed(name) for name in kept):
+        return None
     named = tuple(name for name in charged if name in functions) + ((loss_part,) if loss_charged else ())
     replacement = Replacement(functions, named, model=model_case)
     replacement.specs = child_specs(functions, parts)
