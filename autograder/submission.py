@@ -244,7 +244,8 @@ def locate(upload, staging, assignment, label=""):
         found = _loose(roots, name, prefer_parent=parent.rsplit("/", 1)[-1] or None)
         if found is None:
             if number == 0:
-                return None, notes
+                return None, notes + ["%s %s" % (_where(link, roots), SYMLINK_REFUSED)
+                                      for link in _symlinks_named(roots, {name, assignment.package})]
             notes.append("no %s in your upload: the parts that need it cannot pass" % name)
             continue
         (package / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -253,9 +254,31 @@ def locate(upload, staging, assignment, label=""):
     return package.parent, notes
 
 
-def not_found_reason(assignment):
-    """The one-line reason when locate finds nothing."""
+SYMLINK_REFUSED = "is a symbolic link, and symbolic links are not accepted: submit the file itself"
+
+
+def _symlinks_named(roots, names):
+    """Symbolic links called one of names under roots (the folders never read skipped; bounded)."""
+    found = []
+    for root, _ in roots:
+        for folder, dirnames, filenames in os.walk(root):
+            folder = Path(folder)
+            found += [folder / name for name in sorted(set(dirnames + filenames) & names)
+                      if (folder / name).is_symlink()]
+            dirnames[:] = sorted(d for d in dirnames if not skipped_folder(d) and not (folder / d).is_symlink()
+                                 and len((folder / d).relative_to(root).parts) < MAX_SEARCH_DEPTH)
+            if len(found) > 10:
+                return found
+    return found
+
+
+def not_found_reason(assignment, notes=()):
+    """The one-line reason when locate finds nothing (notes: locate's, which name a graded
+    file or the package found only as a symbolic link)."""
     files = [path.rsplit("/", 1)[-1] for path in assignment.graded_files.values()]
+    links = [note for note in notes if note.endswith(SYMLINK_REFUSED)]
+    if links:
+        return links[0]
     return ("no %s/%s found in the submission (nor a loose %s): submit the assignment folder, "
             "a zip of it, or the graded files %s" % (assignment.package, marker_file(assignment), files[0],
                                                      " and ".join(files)))
@@ -319,7 +342,7 @@ def prepare(submission, workdir, assignment):
     found, located = locate(submission, workdir / "located", assignment, label)
     notes += located
     if found is None:
-        raise SubmissionError(not_found_reason(assignment))
+        raise SubmissionError(not_found_reason(assignment, located))
     scratch = workdir / "scratch"
     (scratch / package).mkdir(parents=True)
     _copy_package(found / package, scratch / package, notes, package)
