@@ -163,6 +163,20 @@ def test_memory_and_disk_exhaustion_fail_the_check_only(correct_submission, tmp_
     assert_later_submission_unaffected(correct_submission, tmp_path, "rnn_step_forward")
 
 
+def test_a_function_that_runs_out_of_memory_is_met_once(correct_submission, tmp_path):
+    """Like one that hangs: after its first MemoryError, every later check that needs it
+    fails at once, saying why, and the parts it does not touch keep their points."""
+    submission = build(correct_submission, tmp_path, replace=wrong_step(
+        "import numpy\nhoard = []\nwhile True:\n    hoard.append(numpy.empty(1 << 26))"))   # address space, fast
+    results = grade_hostile(submission, tmp_path, "rnn_step or word_embedding", 60)
+    assert_parts_get_nothing(results, "rnn_step_forward", "rnn_step_backward")
+    rows = [t for t in results["tests"] if t["extra_data"]["part"] in ("rnn_step_forward", "rnn_step_backward")]
+    met = [t for t in rows if "MemoryError" in t["output"] and "in an earlier check" not in t["output"]]
+    stopped = [t for t in rows if "rnn_step_forward ran out of memory in an earlier check" in t["output"]]
+    assert len(met) == 1 and len(stopped) >= 4, [t["output"][:200] for t in rows]
+    assert all(t["status"] == "passed" for t in results["tests"] if t["extra_data"]["part"].startswith("word_"))
+
+
 def test_flood_of_output_and_numpy_warnings_cost_nothing(correct_submission, tmp_path):
     submission = build(correct_submission, tmp_path, replace={"rnn_step_forward": """
         def rnn_step_forward(x, prev_h, Wx, Wh, b):
@@ -403,10 +417,11 @@ def test_symlink_to_the_reference_is_not_followed(correct_submission, tmp_path):
     shutil.copytree(patching.stub_package(SOURCE, tmp_path / "stub" / "rnn_captioning"), folder)
     (folder / LAYERS).unlink()
     (folder / LAYERS).symlink_to(SOURCE / "captioning" / "rnn_layers.py")
-    # Refused as unreadable (exit 3), or graded without the linked file: 0 points either way.
-    results = grade_hostile(folder, tmp_path, "rnn_step_forward", 60, exits=(0, 3))
+    # Refused as unreadable (exit 3), and the reason says it is the link.
+    results = grade_hostile(folder, tmp_path, "rnn_step_forward", 60, exits=(3,))
     assert results["score"] == 0
-    assert "symbolic link" in results["output"] or "no captioning" in results["output"]
+    assert "`captioning/rnn_layers.py` in your upload is a symbolic link" in results["output"]
+    assert "no captioning" not in results["output"]
 
 
 def test_zip_that_is_not_a_zip_or_is_damaged(tmp_path):
