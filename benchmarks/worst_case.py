@@ -4,10 +4,11 @@
 
 Two submissions are made from the solutions: every graded function of the
 layers file, and the model's loss and sample, replaced by one that ignores
-SIGTERM, SIGINT and SIGALRM and then either sleeps forever ("sleep": no CPU
-time, so each call ends at its wall-clock limit or by the idle rule,
-Limits.idle_seconds) or spins forever ("spin": CPU time, so the budget's CPU
-seconds end it). Each is graded once, all checks, with
+SIGTERM, SIGINT and SIGALRM and then sleeps forever ("sleep": no CPU time, so
+each call ends at its wall-clock limit or by the idle rule,
+Limits.idle_seconds), spins forever ("spin": CPU time, so the budget's CPU
+seconds end it) or allocates without bound ("memory": 128 MB at a time, until
+the address-space limit). Each is graded once, all checks, with
 `python -m autograder grade`; prints the wall time, the score and the CPU
 seconds the report says the code used, beside rubric.json's budget.
 """
@@ -30,6 +31,7 @@ from autograder.sandbox import Limits  # noqa: E402
 BODIES = {
     "sleep": "    while True:\n        time.sleep(1)\n",
     "spin": "    while True:\n        pass\n",
+    "memory": "    import numpy\n    hog = []\n    while True:\n        hog.append(numpy.ones(1 << 24))\n",
 }
 IGNORE_SIGNALS = ("    import signal, time\n"
                   "    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):\n"
@@ -68,7 +70,7 @@ def main():
         elapsed = time.monotonic() - started
         results = json.loads((tmp / "out" / "results.json").read_text())
         used = re.search(r"your code used ([\d.]+) of", results.get("output", ""))
-        print("%-5s %2d functions + loss + sample never return: graded in %5.1f s wall, score %g / %g, "
+        print("%-6s %2d functions + loss + sample never return: graded in %5.1f s wall, score %g / %g, "
               "code's CPU time %s s, exit %d"
               % (kind, len(graded), elapsed, results["score"], results["extra_data"]["max_score"],
                  used.group(1) if used else "?", proc.returncode))
