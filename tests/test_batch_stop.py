@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, SOLUTIONS
+from test_batch_cluster import cluster  # noqa: F401  (the real Dask cluster fixture)
 
 STUDENTS = ["s%02d" % i for i in range(8)]
 QUICK = "rnn_step"
@@ -127,20 +128,10 @@ def test_a_stopped_local_batch_keeps_what_finished_and_the_rerun_grades_the_rest
     check_stopped_batch(command, out, proc, took, left, signum)
 
 
-def test_a_stopped_cluster_batch_keeps_what_finished_and_the_workers_stop_grading(tmp_path):
-    from test_batch_cluster import LocalCluster
-    pytest.importorskip("distributed")
-    logs = tmp_path / "dask_logs"
-    logs.mkdir()
-    cluster = LocalCluster(logs)
-    cluster.start_scheduler()
-    try:
-        cluster.start_workers(2)
-        workers = [p.pid for p in cluster.workers.values()]
-        folder, out = make_batch(tmp_path / "submitted"), tmp_path / "graded"
-        command = batch_command(folder, out, "--scheduler", cluster.address)
-        # The workers' graders (children of the worker processes) end with the batch too.
-        proc, took, left = stop_midway(command, out, signal.SIGINT, graders_under=workers)
-        check_stopped_batch(command, out, proc, took, left, signal.SIGINT)
-    finally:
-        cluster.stop()
+def test_a_stopped_cluster_batch_keeps_what_finished_and_the_workers_stop_grading(tmp_path, cluster):
+    workers = [p.pid for p in cluster.workers.values()]
+    folder, out = make_batch(tmp_path / "submitted"), tmp_path / "graded"
+    command = batch_command(folder, out, "--scheduler", cluster.address)
+    # The workers' graders (children of the worker processes) end with the batch too.
+    proc, took, left = stop_midway(command, out, signal.SIGINT, graders_under=workers)
+    check_stopped_batch(command, out, proc, took, left, signal.SIGINT)
