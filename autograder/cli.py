@@ -37,8 +37,8 @@ Writes DIR/results.json (Gradescope's schema), DIR/report.md and DIR/report.html
 exit status:
   0  graded (whatever the score)
   2  the grader cannot run (rubric, reference or dataset missing; run `make data`),
-     or bad arguments (e.g. --out is a file)
-  3  the submission could not be read (missing path, damaged or empty zip, no
+     or bad arguments (SUBMISSION does not exist, --out is a file): nothing written
+  3  the submission could not be read (damaged or empty zip, no
      {first_file} where expected): the reason on stderr; the reports
      are still written, every check failed with that reason
   130  stopped by Ctrl-C or SIGTERM before the end (sandboxes closed, no grade)
@@ -203,6 +203,8 @@ def run_similarity_command(folder, out, reference=None, threshold=None, progress
 
 
 def _grade(args):
+    if not Path(args.submission).exists():      # as grade-batch: nothing to report on, nothing written
+        raise BadInput("%s does not exist" % args.submission)
     out = _out_folder(args.out)
     grade, unreadable = grade_with_status(args.submission, out, isolation=args.isolation, select=args.select,
                                           lanes=args.lanes, label=args.label)

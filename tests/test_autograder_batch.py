@@ -85,13 +85,13 @@ def _wrongly_nested_zip(tmp):
     return outer
 
 
-UNREADABLE = {"missing path": _missing_path, "corrupt zip": _corrupt_zip, "empty zip": _empty_zip,
+UNREADABLE = {"corrupt zip": _corrupt_zip, "empty zip": _empty_zip,
               "notebook-only folder": _notebook_only, "wrongly nested zip": _wrongly_nested_zip}
 
 
 @pytest.mark.parametrize("case", ["grade-batch: missing folder", "grade-batch: empty folder",
                                   "grade-batch: --out is a file", "grade: --out is a file",
-                                  "similarity: missing folder"]
+                                  "grade: missing path", "similarity: missing folder"]
                          + ["grade: %s" % name for name in UNREADABLE])
 def test_bad_input_gets_a_nonzero_exit_and_a_one_line_reason(case, tmp_path):
     command, _, what = case.partition(": ")
@@ -115,6 +115,11 @@ def test_bad_input_gets_a_nonzero_exit_and_a_one_line_reason(case, tmp_path):
         assert expected in proc.stderr
         assert not (out / "grades.csv").exists()          # no silent all-zero summary
         return
+    if what == "missing path":          # as grade-batch: exit 2, nothing written
+        proc = autograder("grade", _missing_path(tmp_path), "--out", out, "-k", QUICK)
+        assert proc.returncode == 2 and one_line_reason(proc.stderr) and "does not exist" in proc.stderr
+        assert not out.exists()
+        return
     if what == "--out is a file":
         out.write_text("an existing file")
         proc = autograder("grade", SOLUTIONS, "--out", out, "-k", "rnn_step_forward")
@@ -129,8 +134,6 @@ def test_bad_input_gets_a_nonzero_exit_and_a_one_line_reason(case, tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["score"] == 0 and all(t["status"] == "failed" for t in results["tests"])
     # ... and in a batch: status "unreadable" with the reason, listed in the summary, never a silent zero.
-    if what == "missing path":
-        return                                            # a batch lists only what exists
     folder = tmp_path / "batch"
     folder.mkdir()
     shutil.move(str(submission), folder / submission.name)
