@@ -85,9 +85,10 @@ def _stopped(stop_name):
 def _run_until_stopped(command, stop_name):
     """subprocess.run(command) in its own session, ended (SIGTERM, then SIGKILL) when the
     batch stops; returns (returncode or None when stopped, stderr)."""
+    from .grade import grader_environment
     from .paths import KIT_ROOT
     proc = subprocess.Popen(command, cwd=KIT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=_die_with_parent)
+                            env=grader_environment(), start_new_session=True, preexec_fn=_die_with_parent)
     while True:
         try:
             _, stderr = proc.communicate(timeout=STOP_POLL_SECONDS)

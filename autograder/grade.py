@@ -200,6 +200,18 @@ class GraderProcesses:
                 _signal_group(proc, signal.SIGKILL)
 
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def grader_environment(env=None):
+    """The environment of a grader process: one BLAS thread unless set otherwise (as
+    `python -m autograder` sets it), for the gradings of a batch run side by side."""
+    env = dict(os.environ if env is None else env)
+    for name in BLAS_THREADS:
+        env.setdefault(name, "1")
+    return env
+
+
 def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, env=None, timeout=None, lanes=None,
                         processes=None):
     """Grade in a fresh interpreter (as a user would); returns (CompletedProcess, results dict or None).
@@ -208,6 +220,7 @@ def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, e
     label = str(submission_path)
     submission_path, out_dir = Path(submission_path).resolve(), Path(out_dir).resolve()
     command = grade_command(submission_path, out_dir, select, isolation, lanes, label)
+    env = grader_environment(env)
     if processes is not None:
         proc = processes.run(command, cwd=KIT_ROOT, env=env)
     else:
