@@ -146,9 +146,9 @@ def course_policy():
     return course_rubric().get("policy", {})
 
 
-def failing_dependencies(part, written_only=False):
-    """The parts this one uses (rubric.json depends_on, transitively) whose own checks fail;
-    written_only: leaving out those not implemented yet (nothing is carried forward from them)."""
+def failing_dependency_outcomes(part):
+    """[(part id, CheckOutcome)] of the parts this one uses (rubric.json depends_on,
+    transitively, nearest first) whose own checks fail."""
     parts = {p["id"]: p for p in course_rubric().get("parts", [])}
     seen, stack, failing = set(), list(parts.get(part, {}).get("depends_on", [])), []
     while stack:
@@ -157,10 +157,17 @@ def failing_dependencies(part, written_only=False):
             continue
         seen.add(dep)
         outcome = run_check(dep, note_dependencies=False)
-        if not outcome.passed and not (written_only and outcome.status == "not implemented"):
-            failing.append(dep)
+        if not outcome.passed:
+            failing.append((dep, outcome))
         stack.extend(parts.get(dep, {}).get("depends_on", []))
     return failing
+
+
+def failing_dependencies(part, written_only=False):
+    """The parts this one uses whose own checks fail; written_only: leaving out those not
+    implemented yet (nothing is carried forward from them)."""
+    return [dep for dep, outcome in failing_dependency_outcomes(part)
+            if not (written_only and outcome.status == "not implemented")]
 
 
 def _float32(case):
@@ -570,8 +577,9 @@ def run_check(part, note_dependencies=True):
         outcome.measurements += _tips(part)
     if outcome.passed or not note_dependencies:
         return outcome
-    failing = failing_dependencies(part)
-    written = failing_dependencies(part, written_only=True)
+    outcomes = failing_dependency_outcomes(part)
+    failing = [dep for dep, _ in outcomes]
+    written = [dep for dep, dep_outcome in outcomes if dep_outcome.status != "not implemented"]
     others = [dep for dep in failing if dep not in _own_pair(part)]
     if others and set(others) <= set(written) and course_policy().get("error_carried_forward", True):
         outcome.status, outcome.hint = "waiting", None     # the mistake it shows may be theirs
@@ -580,8 +588,7 @@ def run_check(part, note_dependencies=True):
         note = diagnosis.fix_first([_title(dep) for dep in failing])
         # As the autograder's report: a failure that names no mistake of its own names the
         # one of the nearest failing part it uses.
-        outcome.hint = outcome.hint or next(
-            (hint for hint in (run_check(dep, note_dependencies=False).hint for dep in failing) if hint), None)
+        outcome.hint = outcome.hint or next((dep_outcome.hint for _, dep_outcome in outcomes if dep_outcome.hint), None)
     else:
         return outcome
     outcome.detail = "; ".join(text for text in (outcome.detail, note) if text)
