@@ -1,7 +1,8 @@
 """`python -m autograder grade-batch FOLDER --out DIR [--jobs N] [--scheduler tcp://HOST:PORT]`
 
 Grades every submission in FOLDER (sub-folders, e.g. nbgrader's
-submitted/<student>/, or .zip files) with one grader process each
+submitted/<student>/, or .zip files; other files are listed and skipped,
+uploads.batch_folder) with one grader process each
 (`python -m autograder grade`, its own sandbox), N at a time, into
 DIR/<student>/; with --scheduler, on the workers of a Dask distributed
 cluster instead (cluster.py). Every submission ends with a status
@@ -24,12 +25,14 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import versions
 from .batch_status import (GRADER_ERROR, NOT_GRADED, REPORT_FILES, BatchCannotRun, BatchStopped, Status, forget,
                            is_up_to_date, read_status, status_from_run, write_status)
+from uploads.batch_folder import find_submissions
+
 from .grade import GraderProcesses, GradingStopped, grade_in_subprocess, load_assignment
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -69,6 +72,7 @@ class BatchOutcome:
     interrupted: str = ""               # why the run stopped early (a stop signal, the cluster went away)
     similarity: object = None           # similarity.run.Result, with --similarity
     stop_signal: int = None             # the signal that stopped the grading
+    skipped: list = field(default_factory=list)   # [(entry, why)]: batch-folder entries that are not submissions
 
     @property
     def not_graded(self):
@@ -84,35 +88,19 @@ class BatchOutcome:
 
 
 # ------------------------------------------------------------ submissions
-def find_submissions(folder, exclude=()):
-    """{student: path}: every sub-folder and file of folder, except hidden entries, macOS's
-    __MACOSX and the folders in exclude (the batch's own output). Zips are named without '.zip'; any
-    other file keeps its name (the grader reports it as unreadable, never skips it)."""
-    folder = Path(folder)
-    excluded = {Path(p).resolve() for p in exclude}
-    found = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.name == "__MACOSX" or path.resolve() in excluded:
-            continue
-        name = path.stem if path.suffix.lower() == ".zip" and path.is_file() else path.name
-        if name in found:                # alice/ and alice.zip: keep both, by their full names
-            name = path.name
-        found[name] = path
-    return found
-
-
 def check_folder(folder, out):
-    """{student: path}, or BatchCannotRun with a one-line reason."""
+    """({student: path}, [(entry, why skipped)]), or BatchCannotRun with a one-line reason."""
     folder = Path(folder)
     if not folder.exists():
         raise BatchCannotRun("%s does not exist" % folder)
     if not folder.is_dir():
         raise BatchCannotRun("%s is not a folder (give the folder that holds one sub-folder or .zip "
                              "per student)" % folder)
-    submissions = find_submissions(folder, exclude=[out])
+    submissions, skipped = find_submissions(folder, exclude=[out])
     if not submissions:
-        raise BatchCannotRun("%s holds no submissions (expected one sub-folder or .zip per student)" % folder)
-    return submissions
+        raise BatchCannotRun("%s holds no submissions (expected one sub-folder or .zip per student%s)"
+                             % (folder, "; skipped: " + ", ".join(name for name, _ in skipped) if skipped else ""))
+    return submissions, skipped
 
 
 # ---------------------------------------------------------------- grading
@@ -184,7 +172,7 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
     Raises BatchCannotRun (one line) when folder is missing or holds no
     submission, and grade.GraderCannotRun when the grader is not installed."""
     folder, out = Path(folder), Path(out)
-    submissions = check_folder(folder, out)
+    submissions, skipped = check_folder(folder, out)
     task = load_assignment()
     out.mkdir(parents=True, exist_ok=True)
     kit, options = versions.kit_version(task), versions.grading_options(select, isolation)
@@ -220,12 +208,12 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
             signals.grading = False
             bar.close()
         outcome = _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_signal,
-                          similarity, reference, progress)
+                          similarity, reference, progress, skipped)
     return outcome
 
 
 def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_signal, similarity, reference,
-            progress):
+            progress, skipped=()):
     """Every submission's status, the class outputs and the console lines, after the grading."""
     from .class_summary import write_class_outputs
     results = {}
@@ -238,7 +226,7 @@ def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_si
             results[name] = json.loads((out / name / "results.json").read_text())
     finished_now = sum(1 for name in todo if statuses[name].status != NOT_GRADED)
     outcome = BatchOutcome(out, statuses, results, graded_now=finished_now, up_to_date=len(submissions) - len(todo),
-                           interrupted=interrupted, stop_signal=stop_signal)
+                           interrupted=interrupted, stop_signal=stop_signal, skipped=list(skipped))
     if similarity and not interrupted:
         from similarity.run import run_similarity
         outcome.similarity = run_similarity(folder, out / "similarity", reference=reference, progress=progress)
@@ -248,6 +236,8 @@ def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_si
              out / "grades.csv"))
     for name, status in sorted(outcome.not_graded.items()):
         print("  could not grade %s: %s: %s" % (name, status.status, status.reason))
+    for name, why in outcome.skipped:
+        print("  %s in %s: %s" % (name, folder, why))
     if outcome.similarity is not None:
         print("similarity: %d pairs flagged; report in %s" % (outcome.similarity.n_flagged,
                                                              out / "similarity" / "similarity.html"))

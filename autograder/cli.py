@@ -55,7 +55,8 @@ expected layout (one entry per student; the entry's name is the student id):
   FOLDER/alice/{id}/{first_file}    nbgrader's submitted/ folder
   FOLDER/bob/{first_file}    the assignment folder's contents
   FOLDER/carol.zip    a zip of either
-Hidden entries (.name) are skipped; any other file is reported as unreadable.
+Hidden entries (.name) are ignored; any other file (notes.txt, a .tar.gz) is not a
+submission: it is listed in the console and the summary, and skipped.
 
 Writes, in DIR:
   <student>/results.json, report.md, report.html   each student's reports

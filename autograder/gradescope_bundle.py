@@ -16,6 +16,8 @@ from .paths import KIT_ROOT
 # Only what grading imports; nbgrader, nbclient, ipykernel and nltk serve other
 # parts of the kit (notebooks, the gradebook) and would double the image.
 GRADING_DEPENDENCIES = ("numpy", "h5py", "matplotlib", "jinja2", "pytest", "tqdm", "pillow")
+# The kit's packages grading runs on: the grader and the locator of uploads it shares.
+ENGINE_PACKAGES = ("autograder", "uploads")
 # Modules of autograder/ the bundle leaves out: other commands (batch, calibration).
 LEFT_OUT_MODULES = ("batch.py", "calibrate.py")
 # Parts of the assignment's grading/ folder a grading image has no use for:
@@ -44,10 +46,11 @@ def requirements(pyproject=KIT_ROOT / "pyproject.toml"):
 def bundle_files(assignment):
     """(path in the zip, file on disk) for everything the grader needs, nothing else."""
     files = []
-    for path in sorted((KIT_ROOT / "autograder").rglob("*")):
-        relative = path.relative_to(KIT_ROOT)
-        if path.is_file() and "__pycache__" not in relative.parts and path.name not in LEFT_OUT_MODULES:
-            files.append((relative.as_posix(), path))
+    for package in ENGINE_PACKAGES:
+        for path in sorted((KIT_ROOT / package).rglob("*")):
+            relative = path.relative_to(KIT_ROOT)
+            if path.is_file() and "__pycache__" not in relative.parts and path.name not in LEFT_OUT_MODULES:
+                files.append((relative.as_posix(), path))
     folder = assignment.folder.relative_to(KIT_ROOT)
     for path in sorted(assignment.reference_package_dir.rglob("*.py")):
         if "__pycache__" not in path.parts:

@@ -1,28 +1,31 @@
-"""Find the two graded files of every submission, without unpacking or running anything.
+"""Find the two graded files of every submission, without running anything.
 
-A batch folder holds one submission per student: a sub-folder or a .zip
-(the same entries `grade-batch` takes). Inside one, the graded files are
-found as the grader finds them: `captioning/rnn_layers.py` and
-`captioning/classifiers/rnn.py` at any depth (the assignment folder, its
-contents, nbgrader's submitted/<student>/rnn_captioning), else the loose
-files `rnn_layers.py` and `rnn.py` (a `rnn.py` in `classifiers/` preferred),
-also inside zips found at the top of a folder or one level down.
-Reference solutions may also use the package names cs231n/, deeplearning/
-or mml/.
+A batch folder holds one submission per student: a sub-folder or a .zip,
+the entries `grade-batch` takes (uploads.batch_folder); other files are
+listed and skipped. Inside one, the graded files are the ones the grader
+grades: they are found by the grader's own locator (uploads.locate), so a
+whole-folder zip with its datasets/ and checkpoints, a zip inside nbgrader's
+submitted/<student>/, or loose files are read exactly as graded. Only the
+Python entries of a zip are unpacked, into a temporary folder.
 
-Zips are read in memory with the grader's rules: entries escaping the root,
-symbolic links and oversized entries are refused; a damaged zip is a note,
-never an exception. Files are read up to a size limit and decoded as UTF-8
-(else Latin-1, with a note).
+Known solutions (--reference) come from elsewhere and may hold several
+solutions or use the package names cs231n/, deeplearning/ or mml/; they are
+read from the folder or zip in memory, with the same refusals (entries
+escaping the root, symbolic links, oversized entries). Files are read up to
+a size limit and decoded as UTF-8 (else Latin-1, with a note).
 """
 import os
 import stat
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .release import LAYERS, MODEL, ROLES
+from uploads import batch_folder
+from uploads.locate import Layout, SubmissionError, not_found_reason, open_upload
+
+from .release import LAYERS, MODEL, RELEASE_DIR, RELEASE_PATHS, ROLES
 
 PACKAGES = ("captioning", "cs231n", "deeplearning", "mml")
 MAX_FILE_BYTES = 2 << 20          # as the grader: a graded file over 2 MB is not read
@@ -158,6 +161,13 @@ def list_entries(path, notes):
     return entries
 
 
+# The graded files as the grader locates them: {role: path inside the package}.
+LAYOUT = Layout(RELEASE_DIR.name, RELEASE_PATHS[LAYERS].split("/", 1)[0],
+                {role: RELEASE_PATHS[role].split("/", 1)[1] for role in ROLES})
+# The locator's notes that say something went wrong (the rest say what was found).
+PROBLEM_NOTES = ("refused", "ignored", "no ", "`")
+
+
 # ---------------------------------------------------------------- choice
 def _in_package(path):
     return len(path.parts) >= 2 and path.parts[-2] in PACKAGES
@@ -218,9 +228,14 @@ def _size(n):
 
 
 def read_submission(path, name=None, reference=False):
-    """Submission with both graded files read (or the reasons they are not)."""
+    """Submission with both graded files read (or the reasons they are not).
+
+    A batch submission is read through the grader's locator; a known solution
+    (reference=True) by the listing below, which also takes other package names."""
     path = Path(path)
     submission = Submission(name or (path.stem if path.suffix == ".zip" else path.name), path, reference)
+    if not reference:
+        return _read_located(submission)
     entries = list_entries(path, submission.notes)
     layers = choose_layers(entries)
     model = choose_model(entries, layers)
@@ -228,22 +243,32 @@ def read_submission(path, name=None, reference=False):
     return submission
 
 
+def _read_located(submission):
+    """submission.files from the package the grader would grade in submission.path."""
+    origins = {}
+    with tempfile.TemporaryDirectory(prefix="similarity-") as workdir:
+        try:
+            found, notes = open_upload(submission.path, workdir, LAYOUT, origins)
+            submission.notes += [note for note in notes if note.startswith(PROBLEM_NOTES)]
+            reason = not_found_reason(LAYOUT, notes)
+            if found is None and reason not in submission.notes:
+                submission.notes.append(reason)
+        except SubmissionError as exc:
+            found = None
+            submission.notes.append(str(exc))
+        for role, relative in LAYOUT.graded_files.items():
+            file = found / LAYOUT.package / relative if found is not None else None
+            entry = None
+            if file is not None and file.is_file():
+                entry = _Entry(PurePosixPath(origins.get(role, relative)), file.stat().st_size, _file_reader(file))
+            submission.files[role] = read_source(entry, role)
+    return submission
+
+
 # -------------------------------------------------------------- batches
-def find_submissions(folder):
-    """{name: path} of a batch folder: its sub-folders and .zip files (as grade-batch),
-    and [(name, reason)] for other entries that are skipped."""
-    folder = Path(folder)
-    found, skipped = {}, []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path.is_symlink():
-            skipped.append((path.name, "a symbolic link: not followed"))
-        elif path.is_dir() or path.suffix.lower() == ".zip":
-            found[path.stem if path.suffix.lower() == ".zip" else path.name] = path
-        else:
-            skipped.append((path.name, "neither a folder nor a .zip: skipped"))
-    return found, skipped
+def find_submissions(folder, exclude=()):
+    """({name: path}, [(entry, why skipped)]) of a batch folder, as grade-batch finds them."""
+    return batch_folder.find_submissions(folder, exclude)
 
 
 def find_references(folder):

@@ -301,8 +301,7 @@ def run_similarity(folder, out_dir, reference=None, threshold=None, progress=Tru
     if reference is not None and not Path(reference).is_dir():
         raise FileNotFoundError("%s is not a folder" % reference)
     timings = {}
-    found, skipped = find_submissions(folder)
-    found = {name: path for name, path in found.items() if path.resolve() != out_dir.resolve()}
+    found, skipped = find_submissions(folder, exclude=[out_dir])
     jobs = [(path, name, False) for name, path in found.items()]
     prepared = prepare_all(jobs, workers, progress, "reading")
     for name, reason in skipped:

@@ -87,7 +87,7 @@ def test_zip_holds_the_grader_and_nothing_secret_outside_its_folders(bundle):
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     for name in names:
         top = name.split("/")[0]
-        assert top in {"setup.sh", "run_autograder", "requirements.txt", "autograder", "source", "datasets"}, name
+        assert top in {"setup.sh", "run_autograder", "requirements.txt", "autograder", "uploads", "source", "datasets"}, name
         assert "solutions" not in name.split("/") and not name.startswith(("tests/", ".git"))
         assert "__pycache__" not in name and not name.endswith(".ipynb")
     # mutants.py holds near-solutions and corpus/ whole submissions: grading needs neither

@@ -138,7 +138,7 @@ def test_untouched_release_is_similar_to_nothing(batch):
 def test_every_broken_entry_gets_a_row(batch):
     with open(batch["out"] / "similarity.csv", encoding="utf-8") as f:
         rows = {r["a"]: r["note"] for r in csv.DictReader(f) if r["kind"] == "submission"}
-    assert "not a readable zip" in rows["corrupt"]
+    assert "zip file is damaged" in rows["corrupt"]
     assert "rnn_layers.py: empty" in rows["empty"] and "rnn.py: empty" in rows["empty"]
     assert "too large" in rows["huge"]
     assert "syntax error at line" in rows["syntax_error"] and "rnn_forward" in rows["syntax_error"]
@@ -279,3 +279,29 @@ def test_corpus_of_independent_solutions_is_not_flagged(tmp_path):
     top = result.pairs[0]
     print("highest score in the corpus: %.3f (%s, %s)" % (top.score, top.a, top.b))
     assert not result.flagged, [(p.a, p.b, p.score) for p in result.flagged]
+
+
+def test_whole_folder_zips_are_compared_and_stray_files_listed(tmp_path):
+    """The zips students are told to submit (the whole folder, data and checkpoints in it, at the
+    top of the batch or inside nbgrader's submitted/<student>/) are compared like any other;
+    a file that is not a submission gets its own row with the reason."""
+    from helpers import SOLUTIONS, whole_folder_zip
+    folder = tmp_path / "submitted"
+    (folder / "inside").mkdir(parents=True)
+    whole_folder_zip(folder / "whole.zip")
+    whole_folder_zip(folder / "inside" / "rnn_captioning.zip")
+    copy_assignment(SOLUTIONS, folder / "plain")
+    (folder / "notes.txt").write_text("grade these please\n")
+    result = run_similarity(folder, tmp_path / "out", progress=False)
+    for a, b in itertools.combinations(["whole", "inside", "plain"], 2):
+        pair = pair_of(result, a, b)
+        assert pair is not None and pair.flagged and pair.score > 0.95, (a, b, pair)
+    rows = {s.name: s for s in result.submissions}
+    assert rows["whole"].status == rows["inside"].status == "compared"
+    assert rows["whole"].files["rnn_layers.py"]["where"] == "rnn_captioning/captioning/rnn_layers.py"
+    assert rows["inside"].files["rnn_layers.py"]["where"] == "rnn_captioning.zip/rnn_captioning/captioning/rnn_layers.py"
+    assert not rows["whole"].notes and not rows["inside"].notes
+    assert rows["notes.txt"].status == "not compared" and "not a submission" in rows["notes.txt"].notes[0]
+    with open(tmp_path / "out" / "similarity.csv", encoding="utf-8") as f:
+        noted = {r["a"]: r["note"] for r in csv.DictReader(f) if r["kind"] == "submission"}
+    assert "not a submission" in noted["notes.txt"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from helpers import ROOT
 
-PACKAGES = ("autograder", "build_assignment", "nbgrader_bridge", "similarity", "demo")
+PACKAGES = ("autograder", "build_assignment", "nbgrader_bridge", "similarity", "uploads", "demo")
 ASSIGNMENT_WORDS = ("rnn", "lstm", "caption")
 
 

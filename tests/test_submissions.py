@@ -1,5 +1,5 @@
 """What a student can hand in (issue 11, points 1 and 5): one locate function
-(autograder.submission.locate) decides for `grade` and for Gradescope, and only
+(uploads.locate) decides for `grade`, for Gradescope and for the copy check, and only
 what the grader reads counts towards the limits, so zipping the whole
 assignment folder (datasets, checkpoints and all) is fine.
 
@@ -12,30 +12,9 @@ import zipfile
 import pytest
 
 from autograder import submission
-from helpers import SOLUTIONS, TASK, run_grader
+from helpers import SOLUTIONS, TASK, run_grader, whole_folder_zip
 
 PACKAGE = TASK.package
-DATASET_IMAGES = 5100             # more than the old 5000-entry limit on the whole zip
-
-
-def whole_folder_zip(path, folder=SOLUTIONS, images=DATASET_IMAGES):
-    """The assignment folder zipped as a student would: the data get_datasets.py made
-    (thousands of PNGs and a large feature file), notebook checkpoints, caches."""
-    top = TASK.id
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for file in sorted(folder.rglob("*")):
-            if file.is_file() and "__pycache__" not in file.parts:
-                archive.write(file, "%s/%s" % (top, file.relative_to(folder).as_posix()))
-        data = "%s/datasets/synthetic_captioning" % top
-        for i in range(images):
-            archive.writestr("%s/images/train2014/train_%05d.png" % (data, i), b"\x89PNG tiny")
-        archive.writestr("%s/train2014_vgg16_fc7.h5" % data, b"\0" * (120 << 20))   # ~120 KB compressed
-        archive.writestr("%s/.ipynb_checkpoints/RNN_Captioning-checkpoint.ipynb" % top, "{}")
-        archive.writestr("%s/%s/.ipynb_checkpoints/rnn_layers-checkpoint.py" % (top, PACKAGE), "x = 1\n")
-        archive.writestr("%s/%s/__pycache__/rnn_layers.cpython-311.pyc" % (top, PACKAGE), b"\0" * 100)
-        # a stray copy of a graded file inside the data must never be picked
-        archive.writestr("%s/rnn_layers.py" % data, "raise SystemExit('never read')\n")
-    return path
 
 
 def prepared(upload, tmp_path):

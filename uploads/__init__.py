@@ -1,0 +1,1 @@
+"""What a student uploaded: the files the grader and the copy check read, found one way."""
