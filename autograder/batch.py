@@ -28,11 +28,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import versions
-from .batch_status import (GRADER_ERROR, NOT_GRADED, REPORT_FILES, BatchCannotRun, BatchStopped, Status, forget,
-                           is_up_to_date, read_status, status_from_run, write_status)
 from uploads.batch_folder import find_submissions
 
+from . import versions
+from .batch_status import (GRADED, GRADER_ERROR, NOT_GRADED, REPORT_FILES, BatchCannotRun, BatchStopped, Status,
+                           forget, is_up_to_date, read_status, status_from_run, write_status)
 from .grade import GraderProcesses, GradingStopped, grade_in_subprocess, load_assignment
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -123,7 +123,7 @@ def grade_one(submission, out_dir, select=None, isolation=None, processes=None):
         return GRADER_ERROR, "the grader could not start: %s" % exc, time.monotonic() - started
     if processes is not None and processes.stopped:
         return None
-    status, reason = status_from_run(proc.returncode, proc.stderr, results is not None)
+    status, reason = status_from_run(proc.returncode, proc.stderr, results)
     return status, reason, time.monotonic() - started
 
 
@@ -236,6 +236,9 @@ def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_si
              out / "grades.csv"))
     for name, status in sorted(outcome.not_graded.items()):
         print("  could not grade %s: %s: %s" % (name, status.status, status.reason))
+    for name, status in sorted(outcome.statuses.items()):
+        if status.graded and status.status != GRADED:
+            print("  %s: %s: %s" % (name, status.status, status.reason))
     for name, why in outcome.skipped:
         print("  %s in %s: %s" % (name, folder, why))
     if outcome.similarity is not None:

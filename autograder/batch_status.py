@@ -10,8 +10,12 @@ from pathlib import Path
 from .grade import EXIT_GRADED, EXIT_UNREADABLE
 
 GRADED, UNREADABLE, GRADER_ERROR = "graded", "unreadable", "grader error"
+# Graded, but a graded file failed to import (a syntax error, a missing module): its score
+# stands, and the instructor sees why it is low.
+NOT_IMPORTABLE = "could not be imported"
 NOT_GRADED = "not graded"            # in flight when the cluster went away (no status.json)
-FINAL = (GRADED, UNREADABLE)          # statuses a re-run keeps; a grader error is tried again
+WITH_RESULTS = (GRADED, NOT_IMPORTABLE)          # statuses with a score
+FINAL = (GRADED, NOT_IMPORTABLE, UNREADABLE)     # statuses a re-run keeps; a grader error is tried again
 STATUS_FILE = "status.json"
 REPORT_FILES = ("results.json", "report.md", "report.html")
 
@@ -41,7 +45,8 @@ class Status:
 
     @property
     def graded(self):
-        return self.status == GRADED
+        """Whether the submission has a score (results.json)."""
+        return self.status in WITH_RESULTS
 
 
 def read_status(out_dir):
@@ -80,13 +85,17 @@ def forget(out_dir):
 UNREADABLE_LINE = re.compile(r": could not be read: (.*) \(reports in .*\)$")
 
 
-def status_from_run(returncode, stderr, results_present):
-    """(status, reason) from how `python -m autograder grade` ended."""
+def status_from_run(returncode, stderr, results):
+    """(status, reason) from how `python -m autograder grade` ended; results: its results.json
+    (a dict), or None when it wrote none."""
     lines = [line for line in (stderr or "").strip().splitlines() if line.strip()]
     last = lines[-1].strip() if lines else ""
-    if returncode == EXIT_GRADED and results_present:
+    if returncode == EXIT_GRADED and results is not None:
+        failures = (results.get("extra_data") or {}).get("import_failures") or {}
+        if failures:
+            return NOT_IMPORTABLE, "; ".join(failures.values())
         return GRADED, ""
-    if returncode == EXIT_UNREADABLE and results_present:
+    if returncode == EXIT_UNREADABLE and results is not None:
         match = UNREADABLE_LINE.search(last)
         return UNREADABLE, match.group(1) if match else last
     if returncode == EXIT_GRADED:

@@ -109,7 +109,7 @@ def write_grades_csv(outcome, parts, path):
             scores = part_scores(results)
             writer.writerow([student, status.status]
                             + ["%.4g" % scores[p.id] if p.id in scores else "" for p in parts]
-                            + ["%.4g" % results["score"], ""])
+                            + ["%.4g" % results["score"], status.reason])
 
 
 def write_lms_csv(outcome, path):

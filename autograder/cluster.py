@@ -16,6 +16,7 @@ A worker whose kit differs from the client's (another version of the grading
 code, reference or rubric) refuses the task: grades from two kits never mix.
 """
 import io
+import json
 import logging
 import os
 import signal
@@ -203,8 +204,16 @@ def _outcome(future):
         return GRADER_ERROR, "on the cluster: %s: %s" % (type(exc).__name__, exc), 0.0, "cluster"
     if reply["returncode"] is None:
         return GRADER_ERROR, reply["stderr"], reply["seconds"], reply["where"]
-    status, reason = status_from_run(reply["returncode"], reply["stderr"], "results.json" in reply["files"])
+    status, reason = status_from_run(reply["returncode"], reply["stderr"], results_in(reply["files"]))
     return status, reason, reply["seconds"], reply["where"], reply["files"]
+
+
+def results_in(files):
+    """The results.json among a remote grading's files, read; None when it wrote none or it is broken."""
+    try:
+        return json.loads(files["results.json"])
+    except (KeyError, ValueError):
+        return None
 
 
 def _stop_remote(client, stop_name, running):

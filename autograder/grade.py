@@ -91,7 +91,7 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
     except IsolationUnavailable as exc:
         raise GraderCannotRun(str(exc)) from None
     workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
-    notes, log, curves = [], [], {}
+    notes, log, curves, import_failures = [], [], {}, {}
     try:
         try:
             prepared = submission.prepare(submission_path, workdir, task)
@@ -117,6 +117,8 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                 result = runner.run_checks(task, proxies, select=select, on_row=follow,
                                            sources=submission.graded_sources(prepared, task))
                 rows, curves = result.rows, result.curves
+                import_failures = {task.graded_files[key]: text for key, text in result.import_failures.items()}
+                notes[:0] = list(import_failures.values())        # said once, first
                 if result.grader_faults:
                     notes.append("the grader hit an internal error in %d check(s); tell your instructor"
                                  % len(result.grader_faults))
@@ -128,7 +130,7 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         scored, summaries = scoring.score(rows, task.parts)
         grade = report.Grade(label or str(submission_path), isolation, scored, summaries,
                              time.monotonic() - started, notes, _logs(log), curves,
-                             getattr(task.grading, "METRIC_HELP", {}))
+                             getattr(task.grading, "METRIC_HELP", {}), import_failures)
         report.write_all(grade, Path(out_dir))
         return grade, unreadable
     finally:

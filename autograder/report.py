@@ -67,6 +67,7 @@ class Grade:
     logs: list = field(default_factory=list)      # (title, stdout, stderr, status, seconds)
     curves: dict = field(default_factory=dict)
     metric_help: dict = field(default_factory=dict)  # the assignment's own measures: name -> one line
+    import_failures: dict = field(default_factory=dict)  # graded file -> why it could not be imported
 
     @property
     def score(self):
@@ -144,7 +145,8 @@ def results_json(grade):
         output += "\nGraded by hand later: " + manual
     return {"score": grade.score, "execution_time": round(grade.execution_time, 2),
             "output": output.strip(), "visibility": "visible", "stdout_visibility": "hidden",
-            "tests": tests, "extra_data": {"isolation": grade.isolation, "max_score": grade.max_score}}
+            "tests": tests, "extra_data": {"isolation": grade.isolation, "max_score": grade.max_score,
+                                           "import_failures": dict(grade.import_failures)}}
 
 
 # ---------------------------------------------------------------- what to show

@@ -87,16 +87,31 @@ def probe_imports(assignment, proxy):
             error = answer.errors.get(dotted)
             if error:
                 failures[key] = ("your %s could not be imported (%s); only the checks that need it fail"
-                                 % (path, error.strip().splitlines()[-1][:500]))
+                                 % (path, import_error_text(error)))
         except StudentRunFailed as exc:
             failures[key] = "importing your %s did not finish: %s" % (path, exc)
     return failures
 
 
+def import_error_text(error):
+    """The last line of an import's traceback, and for a syntax error where it is."""
+    lines = [line for line in error.strip().splitlines() if line.strip()]
+    where = next((line.strip() for line in reversed(lines) if line.strip().startswith('File "')), "")
+    last = lines[-1].strip()[:500] if lines else "no message"
+    if last.startswith(("SyntaxError", "IndentationError", "TabError")) and where:
+        return "%s, %s" % (last, where.split(", ", 1)[-1] if ", line" in where else where)
+    return last
+
+
 def import_failure_for(check, assignment, failures):
-    """The import failure that stops this check (it needs that graded file), or None."""
+    """Why this check did not run when a graded file it needs could not be imported, or None.
+    Short: the import error itself is said once, at the top of the report."""
     needs = assignment.graded_files if check.needs is None else check.needs
-    return next((failures[key] for key in needs if key in failures), None)
+    key = next((key for key in needs if key in failures), None)
+    if key is None:
+        return None
+    return "not run: your %s could not be imported (the error is at the top of this report)" \
+        % assignment.graded_files[key]
 
 
 def run_one(context, part, check, timed_out_parts, import_failures, faults):
