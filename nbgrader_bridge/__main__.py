@@ -1,11 +1,15 @@
 """`python -m nbgrader_bridge import-grades RESULTS --assignment rnn_captioning
-[--student ID] [--db URL] [--create-students]` (also `captioning-nbgrader ...`)
+[--student ID] [--db URL] [--known-students-only]` (also `captioning-nbgrader ...`)
 
 RESULTS is the grader's output folder for one student (RESULTS/results.json,
 from `python -m autograder grade`) or a batch folder (one sub-folder per
-student, from `python -m autograder grade-batch`). Exit status: 0 when every
-student was imported, 1 when any was not (each is reported; the others are
-imported all the same), 2 when nothing could be imported. The default
+student, from `python -m autograder grade-batch`). A student whose scores
+cannot be imported, and (for a batch folder) a gradebook student with a
+submission but no folder in it, gets 0 in every autograder cell with the
+reason as a comment: no in-kernel score is left. Students missing from the
+gradebook are added. Exit status: 0 when every student was imported, 1 when
+any was not (each is reported, with its 0; the others are imported all the
+same), 2 when nothing could be imported. The default
 database is the course's, <course root>/gradebook.db, as for nbgrader itself,
 from whatever folder the command runs.
 """
@@ -19,7 +23,7 @@ from .import_grades import ImportProblem, import_grades, summary_line
 EPILOG = """\
 examples:
   %(prog)s out/graded --assignment rnn_captioning                    # a grade-batch folder
-  %(prog)s out/graded --assignment rnn_captioning --create-students
+  %(prog)s out/graded --assignment rnn_captioning --known-students-only
   %(prog)s out/graded/alice --assignment rnn_captioning --student alice
 
 expected layout of RESULTS (what the grader writes):
@@ -31,9 +35,14 @@ expected layout of RESULTS (what the grader writes):
 Run it from the course root (where nbgrader_config.py and gradebook.db are),
 after `nbgrader autograde`, which overwrites imported scores.
 
+A student who cannot be imported (not graded by grade-batch, a damaged
+results.json, ...) and a gradebook student with a submission but no folder in
+RESULTS get 0 in every autograder cell, the reason as the comment of their
+answer cells; nothing the student's kernel scored is left.
+
 exit status:
   0  every student imported
-  1  some students were not imported (each reported; the others are imported)
+  1  some students were not imported (each reported and scored 0; the others are imported)
   2  nothing could be imported (no results found, unknown assignment or database)
 """
 
@@ -51,19 +60,23 @@ def main(argv=None):
                                            "in a batch folder: import only this student)")
     command.add_argument("--db", default="sqlite:///%s" % (KIT_ROOT / "gradebook.db"),
                          help="nbgrader's database URL (default: the course's, %(default)s)")
-    command.add_argument("--create-students", action="store_true",
-                         help="add students missing from the gradebook instead of reporting them")
+    command.add_argument("--known-students-only", action="store_true",
+                         help="report students missing from the gradebook instead of adding them")
+    command.add_argument("--create-students", action="store_true", help=argparse.SUPPRESS)  # the default now
     args = parser.parse_args(argv)
     try:
-        outcomes = import_grades(args.results, args.assignment, args.db, args.student, args.create_students)
+        outcomes = import_grades(args.results, args.assignment, args.db, args.student,
+                                 args.known_students_only)
     except ImportProblem as exc:
         print("nothing imported: %s" % exc, file=sys.stderr)
         return 2
     for imported in outcomes:
         print(summary_line(imported), file=sys.stderr if imported.error else sys.stdout)
     failed = [i.student for i in outcomes if i.error]
-    print("%d of %d students imported%s" % (len(outcomes) - len(failed), len(outcomes),
-                                            "; not imported: " + ", ".join(failed) if failed else ""))
+    zeroed = [i.student for i in outcomes if i.zeroed]
+    print("%d of %d students imported%s%s" % (
+        len(outcomes) - len(failed), len(outcomes), "; not imported: " + ", ".join(failed) if failed else "",
+        " (scored 0 with the reason: %s)" % ", ".join(zeroed) if zeroed else ""))
     return 1 if failed else 0
 
 

@@ -7,9 +7,20 @@ automatic part's score becomes the auto_score of the autograder cell whose
 grade_id is the part id, in the part's notebook (rubric.json). Manual parts
 (inline questions) are left to formgrader.
 
+Every student is accounted for, so that no score from a student's kernel is
+left in the gradebook: a student whose results cannot be imported (the
+grader could not read the submission, a damaged results.json, a part
+missing) gets 0 in every autograder cell, with the reason as the automatic
+comment of the submission's answer cells, and is reported; so does, when a
+whole batch folder is imported, every student of the gradebook with a
+submission but no folder in it. Students the gradebook does not know yet (a
+zip or an empty folder in submitted/, which `nbgrader autograde` passes
+over) are added, unless known_students_only. Manual scores from formgrader
+are never touched.
+
 Only nbgrader's own API (nbgrader.api.Gradebook) touches the database. Each
 student is checked completely before anything is written, so a broken entry
-changes nothing for that student and the rest of the batch goes on.
+changes nothing for that student but its zero, and the rest of the batch goes on.
 """
 import json
 import warnings
@@ -36,8 +47,13 @@ class Imported:
     score: float = 0.0
     max_score: float = 0.0
     cells: int = 0
-    error: str = None
+    error: str = None                  # why the grader's scores were not imported
     notes: tuple = ()
+    zeroed: bool = False               # error set, and every autograder cell now holds 0
+
+    @property
+    def imported(self):
+        return self.error is None
 
 
 def results_files(results, student=None):
@@ -103,29 +119,35 @@ def planned_cells(gb, assignment, scores, auto_parts):
     return cells
 
 
-def ensure_student(gb, student, create_students):
+def ensure_student(gb, student, known_students_only=False):
     try:
         gb.find_student(student)
     except MissingEntry:
-        if not create_students:
+        if known_students_only:
             raise ImportProblem("student %s is not in the gradebook (add them with "
-                                "`nbgrader db student add %s`, or pass --create-students)" % (student, student))
+                                "`nbgrader db student add %s`, or leave out --known-students-only)"
+                                % (student, student))
         gb.update_or_create_student(student)
 
 
-def import_student(gb, assignment, student, results_path, auto_parts, create_students=False):
-    """Write one student's scores; returns Imported (error set, nothing written, when it cannot)."""
+def ensure_submission(gb, assignment, student):
+    try:
+        return gb.find_submission(assignment, student)
+    except MissingEntry:
+        # nbgrader's add_submission trips SQLAlchemy's autoflush warnings
+        # (harmless: it adds the objects itself right after); keep them off the console.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*not in session")
+            return gb.add_submission(assignment, student)
+
+
+def import_student(gb, assignment, student, results_path, auto_parts, known_students_only=False):
+    """Write one student's scores; returns Imported. When they cannot be imported, nothing of
+    them is written and every autograder cell of the student gets 0 (zero_student)."""
     try:
         cells = planned_cells(gb, assignment, read_scores(results_path), auto_parts)
-        ensure_student(gb, student, create_students)
-        try:
-            gb.find_submission(assignment, student)
-        except MissingEntry:
-            # nbgrader's add_submission trips SQLAlchemy's autoflush warnings
-            # (harmless: it adds the objects itself right after); keep them off the console.
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*not in session")
-                gb.add_submission(assignment, student)
+        ensure_student(gb, student, known_students_only)
+        ensure_submission(gb, assignment, student)
         overridden = []
         for part, notebook, score in cells:
             try:
@@ -141,14 +163,46 @@ def import_student(gb, assignment, student, results_path, auto_parts, create_stu
         gb.db.commit()
     except ImportProblem as exc:
         gb.db.rollback()
-        return Imported(student, error=str(exc))
+        return zero_student(gb, assignment, student, auto_parts, str(exc), known_students_only)
     except Exception as exc:  # one student's surprise must not stop the batch
         gb.db.rollback()
-        return Imported(student, error="unexpected %s: %s" % (type(exc).__name__, exc))
+        return zero_student(gb, assignment, student, auto_parts, "unexpected %s: %s" % (type(exc).__name__, exc),
+                            known_students_only)
     notes = tuple("%s keeps its manual score from formgrader (it overrides the imported score)" % part
                   for part in overridden)
     return Imported(student, sum(c[2] for c in cells), sum(gb.find_grade_cell(p, n, assignment).max_score
                                                            for p, n, _ in cells), len(cells), None, notes)
+
+
+def zero_student(gb, assignment, student, auto_parts, reason, known_students_only=False):
+    """0 in every autograder cell of the student (an in-kernel score never stands), the reason
+    as the automatic comment of their answer cells; returns Imported with error=reason."""
+    comment = "Automatic parts scored 0: the sandboxed grader's scores could not be imported (%s)." % reason
+    try:
+        try:
+            gb.find_student(student)
+        except MissingEntry:
+            if known_students_only:
+                return Imported(student, error=reason)         # not in the gradebook: no score to replace
+            gb.update_or_create_student(student)
+        submission = ensure_submission(gb, assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.name in auto_parts:
+                    grade.auto_score = 0.0
+                    grade.needs_manual_grade = False
+            for answer in notebook.comments:
+                answer.auto_comment = comment
+        gb.db.commit()
+    except Exception as exc:  # the zero itself failed: say so, the batch goes on
+        gb.db.rollback()
+        return Imported(student, error="%s; scoring 0 failed too (%s: %s)" % (reason, type(exc).__name__, exc))
+    return Imported(student, error=reason, zeroed=True)
+
+
+def students_without_results(gb, assignment, imported):
+    """Students of the gradebook with a submission of the assignment that is not among imported."""
+    return sorted({s.student.id for s in gb.assignment_submissions(assignment)} - set(imported))
 
 
 def automatic_parts(assignment_id):
@@ -159,9 +213,12 @@ def automatic_parts(assignment_id):
     return {part.id: part.notebook for part in task.auto_parts}
 
 
-def import_grades(results, assignment, db_url, student=None, create_students=False):
-    """Import one grade folder or a batch; returns [Imported], one per student."""
+def import_grades(results, assignment, db_url, student=None, known_students_only=False):
+    """Import one grade folder or a batch; returns [Imported], one per student of the batch, then
+    (for a whole batch folder) one per gradebook student with a submission but no results."""
     files = results_files(results, student)
+    whole_batch = student is None and not (Path(results) / "results.json").is_file() \
+        and Path(results).name != "results.json"
     auto_parts = automatic_parts(assignment)
     with Gradebook(db_url) as gb:
         try:
@@ -169,13 +226,19 @@ def import_grades(results, assignment, db_url, student=None, create_students=Fal
         except MissingEntry:
             raise ImportProblem("assignment %s is not in %s (run `nbgrader generate_assignment %s` first)"
                                 % (assignment, db_url, assignment))
-        return [import_student(gb, assignment, name, path, auto_parts, create_students)
-                for name, path in files.items()]
+        outcomes = [import_student(gb, assignment, name, path, auto_parts, known_students_only)
+                    for name, path in files.items()]
+        if whole_batch:
+            missing = "no folder %s in %s: the sandboxed grader did not grade this submission"
+            outcomes += [zero_student(gb, assignment, name, auto_parts, missing % (name, results))
+                         for name in students_without_results(gb, assignment, files)]
+        return outcomes
 
 
 def summary_line(imported):
     if imported.error:
-        return "%s: NOT imported: %s" % (imported.student, imported.error)
+        return "%s: NOT imported, %s: %s" % (imported.student, "scored 0" if imported.zeroed else "nothing written",
+                                            imported.error)
     line = "%s: %g / %g automatic points imported into %d autograder cells" % (
         imported.student, imported.score, imported.max_score, imported.cells)
     return "\n".join([line] + ["  note: " + note for note in imported.notes])

@@ -283,15 +283,17 @@ def manual_grades(db_url, student):
 
 
 @pytest.mark.slow
-def test_batch_import_reports_broken_entries_and_imports_the_rest(
+def test_batch_import_reports_broken_entries_zeroes_them_and_imports_the_rest(
         graded_course, gradebook_copy, forger_results, graded_solutions, tmp_path):
+    """Every student ends with the sandboxed grader's score or a 0 that says why: never the
+    score their kernel gave them (good's and the others' in-kernel full marks are replaced)."""
     course, _ = graded_course
     batch = tmp_path / "batch"
     shutil.copytree(forger_results[0], batch / "forger")
     # "untouched" got 0 from nbgrader; the solutions' grade lands on it.
     shutil.copytree(graded_solutions["out"], batch / "untouched")
     (batch / "broken").mkdir()                             # the grader never finished
-    shutil.copytree(graded_solutions["out"], batch / "ghost")  # not a student of the gradebook
+    shutil.copytree(graded_solutions["out"], batch / "ghost")  # not a student of the gradebook yet
     odd = dict(graded_solutions["results"])
     odd["tests"] = [dict(t, extra_data=dict(t["extra_data"], part="no_such_part")) if i == 0 else t
                     for i, t in enumerate(odd["tests"])]
@@ -304,26 +306,39 @@ def test_batch_import_reports_broken_entries_and_imports_the_rest(
 
     proc = import_grades(str(batch), "--db", gradebook_copy)
     assert proc.returncode == 1
-    assert re.search(r"broken: NOT imported: .*results.json is missing", proc.stderr)
-    assert re.search(r"ghost: NOT imported: student ghost is not in the gradebook", proc.stderr)
-    assert re.search(r"good: NOT imported: .*not automatic parts of the rubric: no_such_part", proc.stderr)
-    assert re.search(r"unread: NOT imported: not graded by grade-batch \(unreadable: empty zip\)", proc.stderr)
-    assert "similarity" not in proc.stderr
-    assert "2 of 6 students imported" in proc.stdout
+    assert re.search(r"broken: NOT imported, scored 0: .*results.json is missing", proc.stderr)
+    assert re.search(r"good: NOT imported, scored 0: .*not automatic parts of the rubric: no_such_part",
+                     proc.stderr)
+    assert re.search(r"unread: NOT imported, scored 0: not graded by grade-batch \(unreadable: empty zip\)",
+                     proc.stderr)
+    assert "similarity" not in proc.stderr and "ghost: NOT" not in proc.stderr
+    # the gradebook's other students have no folder in the batch: zeroed, each named
+    others = sorted(set(CORPUS_STUDENTS) | {"bug", "dead"})
+    for student in others:
+        assert re.search(r"%s: NOT imported, scored 0: no folder %s in " % (student, student), proc.stderr)
+    assert "3 of %d students imported" % (6 + len(others)) in proc.stdout
     scores = exported_scores(course, gradebook_copy, tmp_path)
-    assert scores["untouched"] == graded_solutions["results"]["score"] == sum(AUTO_POINTS.values())
-    assert scores["forger"] == 0
-    assert scores["good"] == sum(AUTO_POINTS.values())      # unchanged: its broken entry wrote nothing
-    assert "ghost" not in scores
-    assert scores.get("unread", 0) == 0
+    assert scores["untouched"] == scores["ghost"] == graded_solutions["results"]["score"] == sum(AUTO_POINTS.values())
+    assert all(scores[student] == 0 for student in ["forger", "good", "broken", "unread"] + others), scores
+    with Gradebook(gradebook_copy) as gb:
+        comments = {c.auto_comment for nb in gb.find_submission(ASSIGNMENT, "good").notebooks for c in nb.comments}
+    assert comments and all("no_such_part" in c for c in comments)
+
+    # --known-students-only reports a student the gradebook lacks and writes nothing for them
+    (batch / "stranger").mkdir()
+    shutil.copy(graded_solutions["out"] / "results.json", batch / "stranger")
+    proc = import_grades(str(batch), "--db", gradebook_copy, "--student", "stranger", "--known-students-only")
+    assert proc.returncode == 1
+    assert re.search(r"stranger: NOT imported, nothing written: student stranger is not in the gradebook",
+                     proc.stderr)
+    assert "stranger" not in exported_scores(course, gradebook_copy, tmp_path)
 
 
 @pytest.mark.slow
-def test_import_creates_a_missing_student_and_submission_on_request(graded_course, gradebook_copy,
-                                                                   graded_solutions, tmp_path):
+def test_import_creates_a_missing_student_and_submission(graded_course, gradebook_copy, graded_solutions,
+                                                         tmp_path):
     course, _ = graded_course
-    proc = import_grades(str(graded_solutions["out"]), "--student", "late", "--db", gradebook_copy,
-                         "--create-students")
+    proc = import_grades(str(graded_solutions["out"]), "--student", "late", "--db", gradebook_copy)
     assert proc.returncode == 0, proc.stderr
     assert exported_scores(course, gradebook_copy, tmp_path)["late"] == graded_solutions["results"]["score"]
 

@@ -2,13 +2,19 @@
 written (issue 11, points 2 and 8), on a temporary course (nbgrader_bridge.course)
 with the kit's .venv linked in, as `source .venv/bin/activate` expects.
 
-Besides the README's own first submission (alice, the untouched release), a
-second student is put in submitted/ beforehand: mallory, whose notebooks forge
-every in-kernel check and who also edited a locked test cell. Her feedback and
-exported grade must be the sandboxed grader's (0), which holds only if the
-feedback comes after import-grades. One bash session runs the commands in
-order; markers split each command's output."""
+Besides the README's own first submission (alice, the untouched release), the
+kinds of students a course has are put in submitted/ beforehand: mallory, whose
+notebooks forge every in-kernel check and who also edited a locked test cell;
+bob, with a bug; carl, whose rnn.py has a syntax error; nora, who handed in
+only the notebooks; zed, who uploaded the whole folder as a zip; emma, whose
+folder is empty; and a stray notes.txt. nbgrader autograde passes over zed and
+emma; the export must still list every student, each with the sandboxed
+grader's score or a 0 that says why, never a score from the student's kernel
+(which holds only if the feedback and the export come after import-grades).
+One bash session runs the commands in order; markers split each command's
+output and give its exit status."""
 import csv
+import json
 import re
 import shutil
 import subprocess
@@ -20,7 +26,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from build_assignment.compare import differences
-from helpers import PARTS, RELEASE, ROOT
+from helpers import PARTS, RELEASE, ROOT, SOLUTIONS, mutants, part_scores, whole_folder_zip
 from nbgrader_bridge.course import ASSIGNMENT, make_course_copy
 from test_nbgrader_e2e import FORGERY, after_cell, insert_cell
 
@@ -60,11 +66,32 @@ def forger_submission(course):
     nbformat.write(nb, notebook)
 
 
+def course_of_every_kind(course):
+    """The students besides alice, and a file that is no student's; {student: kind}."""
+    forger_submission(course)
+    bob = course.submit("bob")
+    mutants.make_mutant(SOLUTIONS, course.root / "bob_package", "rnn_step_backward_no_tanh_derivative")
+    shutil.rmtree(bob / "captioning")
+    shutil.copytree(course.root / "bob_package" / "captioning", bob / "captioning")
+    shutil.rmtree(course.root / "bob_package")
+    carl = course.submit_with_package("carl", SOLUTIONS / "captioning")
+    model = carl / "captioning" / "classifiers" / "rnn.py"
+    model.write_text(model.read_text().replace("class CaptioningRNN", "class CaptioningRNN(", 1))
+    shutil.rmtree(course.submit("nora") / "captioning")
+    (course.root / "submitted" / "zed").mkdir()
+    whole_folder_zip(course.root / "submitted" / "zed" / (ASSIGNMENT + ".zip"), images=50)
+    (course.root / "submitted" / "emma").mkdir()
+    (course.root / "submitted" / "notes.txt").write_text("marks due Friday\n")
+    return {"mallory": "forger", "bob": "bug", "carl": "syntax error", "nora": "notebooks only",
+            "zed": "whole-folder zip", "emma": "empty folder"}
+
+
 def run_commands(course, commands):
-    """Run the commands in one bash session; returns {command: (stdout, stderr)} and the return code."""
-    script = ["set -euo pipefail"]
+    """Run the commands in one bash session, on to the end whatever each returns (as a person
+    would); returns {command: (stdout, stderr, exit status)}."""
+    script = []
     for number, command in enumerate(commands):
-        script += ["echo '@@@ %d'; echo '@@@ %d' >&2" % (number, number), command]
+        script += ["echo '@@@ %d'; echo '@@@ %d' >&2" % (number, number), command, "echo \"### $?\""]
     proc = subprocess.run(["bash", "-c", "\n".join(script)], cwd=course.root, env=course.env,
                           capture_output=True, text=True, timeout=1500)
 
@@ -72,7 +99,11 @@ def run_commands(course, commands):
         pieces = re.split(r"^@@@ (\d+)\n", text, flags=re.M)
         return {int(pieces[i]): pieces[i + 1] for i in range(1, len(pieces) - 1, 2)}
     out, err = split(proc.stdout), split(proc.stderr)
-    return {command: (out.get(i, ""), err.get(i, "")) for i, command in enumerate(commands)}, proc
+    results = {}
+    for i, command in enumerate(commands):
+        status = re.search(r"^### (\d+)$", out.get(i, ""), re.M)
+        results[command] = (out.get(i, ""), err.get(i, ""), int(status.group(1)) if status else None)
+    return results
 
 
 def output_of(outputs, name):
@@ -83,41 +114,72 @@ def output_of(outputs, name):
 def readme_course(tmp_path_factory, synthetic_data_dir):
     course = make_course_copy(tmp_path_factory.mktemp("readme") / "course")
     (course.root / ".venv").symlink_to(Path(sys.prefix))
-    course.nbgrader("generate_assignment", ASSIGNMENT, "--force")     # only to make mallory's copy
-    forger_submission(course)
+    course.nbgrader("generate_assignment", ASSIGNMENT, "--force")     # only to make the students' copies
+    kinds = course_of_every_kind(course)
     shutil.rmtree(course.root / "release")
     (course.root / "gradebook.db").unlink()                           # the README starts from nothing
-    outputs, proc = run_commands(course, readme_commands())
-    assert proc.returncode == 0, "a README command failed:\n%s\n%s" % (proc.stdout[-3000:], proc.stderr[-5000:])
-    return course, outputs
+    outputs = run_commands(course, readme_commands())
+    # Every command succeeds; grade-batch and import-grades exit 1 to say that some students
+    # (nora, emma) could not be graded, each listed.
+    for command, (out, err, status) in outputs.items():
+        expected = 1 if ("grade-batch" in command or "import-grades" in command) else 0
+        assert status == expected, "%s exited %s:\n%s\n%s" % (command, status, out[-3000:], err[-5000:])
+    return course, outputs, kinds
 
 
 @pytest.mark.slow
 def test_readme_commands_grade_a_course_with_the_sandboxed_scores(readme_course, tmp_path):
-    course, outputs = readme_course
+    course, outputs, kinds = readme_course
     # generate_assignment wrote what make build writes, and recorded the assignment
     assert differences(str(course.folder("release")), str(RELEASE), False) == []
+    students = ["alice"] + sorted(kinds)
+    graded = course.root / "out" / "graded"
+    sandboxed = {}
+    for student in students:
+        results = graded / student / "results.json"
+        status = (graded / student / "status.json").read_text()
+        sandboxed[student] = part_scores(json.loads(results.read_text())) \
+            if '"unreadable"' not in status else None
+    assert sandboxed["nora"] is None and sandboxed["emma"] is None          # nothing the grader can read
+    assert sum(sandboxed["zed"].values()) == sum(AUTO_POINTS.values())
+    assert 0 < sum(sandboxed["bob"].values()) < sum(AUTO_POINTS.values())
+    assert 0 < sum(sandboxed["carl"].values()) < sum(AUTO_POINTS.values())
     with Gradebook(course.gradebook_url) as gb:
         gb.find_assignment(ASSIGNMENT)
         scores = {student: {grade.name: grade.auto_score for nb in gb.find_submission(ASSIGNMENT, student).notebooks
                             for grade in nb.grades if grade.name in AUTO_POINTS}
-                  for student in ("alice", "mallory")}
+                  for student in students}
+        comments = {student: {c.auto_comment for nb in gb.find_submission(ASSIGNMENT, student).notebooks
+                              for c in nb.comments} for student in ("nora", "emma")}
+    # every automatic cell holds the sandboxed grader's score, or 0 when there is none
+    for student in students:
+        expected = sandboxed[student] or {part: 0 for part in AUTO_POINTS}
+        assert scores[student] == pytest.approx(expected, abs=1e-6), student
     # the forgery fooled autograde, but the imported (sandboxed) scores are in the gradebook
     assert scores["mallory"] == {part: 0 for part in AUTO_POINTS} == scores["alice"]
-    assert "2 of 2 students imported" in output_of(outputs, "import-grades")[0]
+    # nora's and emma's zeros say why
+    for student in ("nora", "emma"):
+        assert all("could not be imported" in c and "unreadable" in c for c in comments[student]), comments
+    imported = output_of(outputs, "import-grades")
+    assert "%d of %d students imported; not imported: emma, nora" % (len(students) - 2, len(students)) \
+        in imported[0]
+    assert "(scored 0 with the reason: emma, nora)" in imported[0]
+    batch = output_of(outputs, "grade-batch")[0]
+    assert "carl: could not be imported" in batch and "notes.txt in submitted: not a folder" in batch
     # ... and in the feedback students read
     rnn_points = sum(p.points for p in PARTS.values() if p.notebook == "RNN_Captioning")
     page = (course.folder("feedback", "mallory") / "RNN_Captioning.html").read_text()
     assert "(Score: 0.0 / %.1f)" % rnn_points in page
-    # ... and in the export
+    # ... and in the export: every student, with no score from a student's kernel (no inline
+    # question is graded by hand here, so the total is the automatic one)
     with open(course.root / "grades.csv", newline="") as f:
         exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}
-    assert exported == {"alice": 0.0, "mallory": 0.0}
+    assert exported == pytest.approx({s: sum((sandboxed[s] or {}).values()) for s in students}, abs=1e-6)
 
 
 @pytest.mark.slow
 def test_nbgrader_warns_only_about_real_changes(readme_course):
-    _, outputs = readme_course
+    _, outputs, _ = readme_course
     autograde = output_of(outputs, "nbgrader autograde")[1]
     checksum = re.findall(r"Attribute 'checksum' for cell (\w+) has changed", autograde)
     assert checksum == [TAMPERED_CELL], checksum        # mallory's edit only; untouched cells are quiet
