@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT
 
 
@@ -13,3 +15,17 @@ def test_course_batch_prints_its_time_and_cpu_per_submission():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert re.search(r"^4 submissions at --jobs 2: \d+ s on the clock .* submissions/min$", proc.stdout, re.M)
     assert re.search(r"correct +\d+: CPU seconds of student code per submission: median [\d.]+, p90", proc.stdout)
+
+
+def test_course_paths_prints_each_path_and_its_course_estimate():
+    proc = subprocess.run([sys.executable, "benchmarks/course_paths.py", "--sample", "2", "--students", "300"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = re.findall(r"^\| (grade-batch --jobs 2|grade-batch on Dask, 2 workers|nbgrader autograde) \| (\d+) s \| "
+                      r"([\d.]+) s \| ([\d.]+) (min|s) \|$", proc.stdout, re.M)
+    assert [row[0] for row in rows] == ["grade-batch --jobs 2", "grade-batch on Dask, 2 workers",
+                                        "nbgrader autograde"], proc.stdout
+    for _, sample, per_submission, estimate, unit in rows:
+        assert float(per_submission) > 0
+        # the estimate is the sample's time per submission times the course
+        assert float(estimate) * (60 if unit == "min" else 1) == pytest.approx(300 * float(per_submission), rel=0.05)
