@@ -156,30 +156,22 @@ def test_a_lane_drawing_from_numpy_cannot_change_another_lanes_training_set():
     assert all(np.array_equal(captions, expected) for captions in drawn)
 
 
-def test_the_rnn_training_set_is_short_captions_whose_padding_changes_nothing_for_a_correct_loss():
-    """The grader's RNN run trains on the captions the student README describes,
-    and its extra padding is neutral for a correct loss: the reference's loss and
-    gradients on them equal those on the same captions cut to the dataset's 17
-    tokens, so only a loss that counts the padding trains differently."""
+def test_both_trainings_use_the_short_captions_the_student_readme_describes():
+    """The grader's two runs train on the same 50 captions of at most 10 tokens, one
+    per image, whole (each still ends with <END>): only <NULL> columns were cut."""
     from types import SimpleNamespace
     ref = TASK.reference()
-    settings = ref.module("check_data").GRADED_OVERFIT_SETTINGS["rnn"]
-    data = TASK.grading_module("overfit_check").small_training_set(
-        SimpleNamespace(reference=ref, assignment=TASK), settings)
-    captions, null = data["train_captions"], data["word_to_idx"]["<NULL>"]
-    selection = settings["captions"]
-    assert captions.shape == (settings["max_train"], selection["length"])
-    assert ((captions != null).sum(axis=1) <= selection["max_tokens"]).all()
-    assert len(np.unique(data["train_image_idxs"])) == settings["max_train"]
-    assert (captions[:, selection["max_tokens"]:] == null).all()
-
-    np.random.seed(0)
-    model = ref.module("classifiers.rnn").CaptioningRNN(
-        data["word_to_idx"], input_dim=data["train_features"].shape[1], cell_type="rnn", dtype=np.float64,
-        hidden_dim=settings["model"]["hidden_dim"], wordvec_dim=settings["model"]["wordvec_dim"])
-    features = data["train_features"][data["train_image_idxs"]]
-    padded_loss, padded_grads = model.loss(features, captions)
-    cut_loss, cut_grads = model.loss(features, captions[:, :17])
-    assert padded_loss == pytest.approx(cut_loss, rel=1e-12)
-    for name, grad in cut_grads.items():
-        np.testing.assert_allclose(padded_grads[name], grad, rtol=1e-10, atol=1e-14, err_msg=name)
+    check_data = ref.module("check_data")
+    small_training_set = TASK.grading_module("overfit_check").small_training_set
+    ctx = SimpleNamespace(reference=ref, assignment=TASK)
+    drawn = {}
+    for cell, settings in check_data.GRADED_OVERFIT_SETTINGS.items():
+        data = small_training_set(ctx, settings)
+        captions, words = data["train_captions"], data["word_to_idx"]
+        selection = settings["captions"]
+        assert captions.shape == (settings["max_train"], selection["length"]), cell
+        assert ((captions != words["<NULL>"]).sum(axis=1) <= selection["max_tokens"]).all(), cell
+        assert ((captions == words["<END>"]).sum(axis=1) == 1).all(), cell
+        assert len(np.unique(data["train_image_idxs"])) == settings["max_train"], cell
+        drawn[cell] = captions
+    assert np.array_equal(drawn["rnn"], drawn["lstm"])

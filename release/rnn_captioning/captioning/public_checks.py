@@ -496,10 +496,8 @@ def overfit_training_set(settings, data_dir=None):
     load_coco_data(max_train=50), drawn with replacement from all training
     captions. With captions=dict(max_tokens=M, length=L): `max_train` captions
     of at most M tokens (<START> and <END> included), one per image, drawn with
-    their own generator seeded with `seed`, and padded with <NULL> to L tokens.
-    Most of their steps are then padding, which a correct loss leaves out: the
-    padding changes nothing in a correct model's training, and slows down a
-    model whose loss counts it.
+    their own generator seeded with `seed`, cut or padded with <NULL> to L >= M
+    tokens (only <NULL> columns are cut or added, which a correct loss leaves out).
     """
     from .coco_utils import load_coco_data
 

@@ -29,8 +29,8 @@ def overfit_spread(training_seeds):
 
 def describe(settings):
     """'hidden size 192, word vectors 128, 150 iterations at learning rate 0.01, on 50 captions
-    of at most 10 tokens (`<START>` and `<END>` included) padded with `<NULL>` to 33 tokens',
-    as the student README says it."""
+    of at most 10 tokens (`<START>` and `<END>` included), one per image', as the student
+    README says it."""
     schedule = settings["solver"]
     iterations = schedule["num_epochs"] * settings["max_train"] // schedule["batch_size"]
     text = "hidden size %d, word vectors %d, %d iterations at learning rate %g" % (
@@ -38,9 +38,11 @@ def describe(settings):
         schedule["optim_config"]["learning_rate"])
     captions = settings.get("captions")
     if captions:
-        return text + (", on %d captions of at most %d tokens (`<START>` and `<END>` included) padded with "
-                       "`<NULL>` to %d tokens") % (
-            settings["max_train"], captions["max_tokens"], captions["length"])
+        text += ", on %d captions of at most %d tokens (`<START>` and `<END>` included), one per image" % (
+            settings["max_train"], captions["max_tokens"])
+        if captions["length"] > captions["max_tokens"]:
+            text += ", padded with `<NULL>` to %d tokens" % captions["length"]
+        return text
     return text + ", on the notebook's %d captions" % settings["max_train"]
 
 
