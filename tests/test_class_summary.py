@@ -1,11 +1,12 @@
 """The class summary an instructor works from (summary.html): one row per student with a link
 to the report, the catalogued mistakes grouped by mistake with the hint as each student's
 report words it, what is not done yet on its own, per-part score distributions, and what
-needs a look by hand.
+needs a look by hand; one self-contained file, opened in a real headless browser.
 
 Real grader, real sandbox: one grade-batch run over a batch whose mistakes are known."""
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -155,3 +156,77 @@ def test_a_student_without_a_report_has_a_row_and_no_link(batch, tmp_path):
     row = re.search(r"<tr><td>ivan</td>(.*?)</tr>", section(page, "students"), re.S).group(1)
     assert "not graded" in row and "no report" in row and "href" not in row and "before it was graded" in row
     assert "ivan" in section(page, "attention") and 'href="ivan/' not in page
+
+
+# ---------------------------------------------------------------- in a browser
+def browser_or_skip():
+    """(chromium, chromedriver) paths; installs them (make browser-deps) when missing. Skips only
+    where they cannot be installed; on CI a missing browser fails."""
+    def found():
+        return shutil.which("chromium"), shutil.which("chromedriver")
+    if not all(found()):
+        subprocess.run(["make", "-s", "browser-deps"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    chromium, driver = found()
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        chromium = None
+    if not (chromium and driver):
+        reason = ("chromium, chromedriver or selenium is missing and could not be installed (`make browser-deps` "
+                  "installs Debian's chromium and chromium-driver as root; selenium is in the [test] extra)")
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return chromium, driver
+
+
+@pytest.fixture
+def browser():
+    chromium, driver_path = browser_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1200,900"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def test_the_summary_in_a_browser_links_every_report_and_draws_its_figures(batch, browser, tmp_path):
+    summary = (batch / "summary.html").as_uri()
+    browser.get(summary)
+    assert browser.title == "Class summary"
+    # one self-contained file: no script, stylesheet or image from elsewhere
+    assert browser.execute_script("return document.querySelectorAll('script, link, iframe').length") == 0
+    sources = browser.execute_script("return [...document.images].map(i => i.getAttribute('src'))")
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    hrefs = browser.execute_script("return [...document.links].map(a => a.getAttribute('href'))")
+    assert all(not re.match(r"[a-z]+:", href) and not href.startswith("/") for href in hrefs), hrefs
+    # the figures drew: each image decoded, with a size on the page
+    figures = browser.execute_script(
+        "return [...document.images].map(i => [i.alt, i.complete, i.naturalWidth, i.getBoundingClientRect().height])")
+    assert [alt for alt, *_ in figures] == ["histogram of automatic totals",
+                                           "students with 0 points, partial credit and full marks per part"]
+    assert all(complete and width > 0 and height > 0 for _, complete, width, height in figures), figures
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1200, height + 300)      # the window frame takes part of it
+    assert browser.save_screenshot(str(tmp_path / "summary.png"))
+    assert (tmp_path / "summary.png").stat().st_size > 10_000
+    # every report link opens that student's report
+    reports = browser.execute_script(
+        "return [...document.querySelectorAll('a.report')].map(a => [a.textContent, a.getAttribute('href'), a.href])")
+    assert {href for _, href, _ in reports} == {"%s/report.html" % s for s in
+                                                 ("alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank")}
+    for text, href, url in sorted(set(map(tuple, reports)), key=lambda r: r[1]):
+        student = href.split("/")[0]
+        browser.get(url)
+        heading = browser.find_element("tag name", "h1").text
+        assert browser.title.startswith("Grade report: ") and heading.startswith("Grade report: "), url
+        assert heading.rstrip("/").endswith(student), (href, heading)
+    # the other links are the batch's own files, all there
+    for href in set(hrefs) - {href for _, href, _ in reports}:
+        assert (batch / href).is_file(), href
