@@ -7,7 +7,7 @@ STAMP       := $(VENV)/.installed
 ASSIGNMENT  := rnn_captioning
 DATA_DIR    := datasets/synthetic_captioning
 
-.PHONY: demo test build data check-build sandbox-deps bench corpus clean
+.PHONY: demo test build data check-build sandbox-deps browser-deps bench corpus clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,17 @@ sandbox-deps:
 	    echo "note: could not install bubblewrap; grading falls back to an unprivileged user"; \
 	  else echo "note: bubblewrap not found; grading falls back to an unprivileged user"; fi; }
 
+# Chromium and its driver: a test opens the class summary in a real (headless) browser;
+# without them that test is skipped and says why.
+browser-deps:
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    (apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1)) || \
+	    echo "note: could not install chromium; the browser test of the class summary is skipped"; \
+	  else echo "note: chromium not found; the browser test of the class summary is skipped"; fi; }
+
 data: $(STAMP)
 	$(PY) source/$(ASSIGNMENT)/get_datasets.py --out $(DATA_DIR)
 
@@ -39,7 +50,7 @@ check-build: $(STAMP) data
 demo: $(STAMP) sandbox-deps build
 	$(PY) -m demo
 
-test: $(STAMP) sandbox-deps data
+test: $(STAMP) sandbox-deps browser-deps data
 	$(PY) -m pytest -n 2 --timeout 900
 
 # Slow measurements live here, not in the timed test suite.

@@ -64,8 +64,8 @@ Writes, in DIR:
   grades.csv        a max-points row, then one row per student: status, a column per part
                     (manual questions empty until graded), automatic total
   lms_grades.csv    student_id,total (automatic points; empty when not graded): for an LMS import
-  summary.md, summary.html   the class summary (plots, most-failed checks with their hint,
-                    the list of submissions that could not be graded)
+  summary.md, summary.html   the class summary (what needs a look, a row and report link per
+                    student, mistakes with who made them, what is not done, score charts)
 
 Resumable: a submission is graded again only when the graded files, the kit
 (grading code, reference, rubric) or the options changed, or when its last

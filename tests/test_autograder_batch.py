@@ -141,7 +141,7 @@ def test_bad_input_gets_a_nonzero_exit_and_a_one_line_reason(case, tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     (row,) = [r for r in read_csv(tmp_path / "graded" / "grades.csv") if r["student"] != "(max points)"]
     assert row["status"] == "unreadable" and row["note"] and row["automatic_total"] == ""
-    assert row["student"] in (tmp_path / "graded" / "summary.md").read_text().split("## Could not grade")[1]
+    assert row["student"] in (tmp_path / "graded" / "summary.md").read_text().split("## Needs your attention")[1]
     assert "could not grade %s: unreadable" % row["student"] in proc.stdout
 
 
@@ -189,14 +189,14 @@ def test_batch_statuses_grades_csv_lms_export_and_class_summary(tmp_path):
 
     summary = (out / "summary.md").read_text()
     assert "4 submissions: 3 graded, 1 could not be graded" in summary
-    assert "| dan | unreadable |" in summary
-    # bob's three failing checks of rnn_step_backward that name his mistake are failed by as many
-    # students: one group, each with the catalogued hint's text.
-    failed = summary.split("## Most failed checks")[1]
-    assert failed.count("- failed by 1 of 3:") == 1
-    assert "1 - tanh(a)**2" in failed
+    assert "| [dan](dan/report.html) | unreadable |" in summary.split("## Needs your attention")[1]
+    # bob's failing checks of rnn_step_backward that name his mistake: one row for the mistake,
+    # with the catalogued hint's text, whatever the number of checks
+    failed = summary.split("## Mistakes")[1].split("\n## ")[0]
+    assert failed.count("| `tanh_derivative` | 1 of 3 | rnn_step_backward | [bob](bob/report.html): ") == 1
+    assert "1 - tanh(a)**2" in failed and failed.count("\n| `") == 1
     html = (out / "summary.html").read_text()
-    assert html.count("data:image/png;base64,") == 3        # totals, parts, checks
+    assert html.count("data:image/png;base64,") == 2        # totals, score per part
     assert 'href="similarity/similarity.html"' in html and (out / "similarity" / "similarity.html").is_file()
     status = json.loads((out / "bob" / "status.json").read_text())
     assert status["status"] == "graded" and len(status["kit_version"]) == 16
