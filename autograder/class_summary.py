@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import jinja2
 
+from uploads.wording import counted
+
 MAX_ROW_LABEL = "(max points)"
 TOP_FAILED = 10          # most-failed checks listed (whole tie groups)
 
@@ -200,14 +202,19 @@ def summary_data(outcome, parts, hints=None):
     }
 
 
+def graded_tally(submissions, graded, not_graded):
+    """'2 submissions: 1 graded, 1 could not be graded': the batch's first line, on the
+    console and in both summaries."""
+    return "%s: %d graded, %d could not be graded" % (counted(submissions, "submission"), graded, not_graded)
+
+
 def _fmt(value):
     return "-" if value is None else "%.2f" % value
 
 
 def summary_markdown(data):
     lines = ["# Class summary", "",
-             "%d submissions: %d graded, %d could not be graded." % (data["n"], data["graded"],
-                                                                  len(data["not_graded"])), ""]
+             graded_tally(data["n"], data["graded"], len(data["not_graded"])) + ".", ""]
     if data["interrupted"]:
         lines += ["**The run stopped early** (%s): run the same command again to grade the rest." % data["interrupted"], ""]
     if data["not_graded"]:
@@ -237,8 +244,8 @@ def summary_markdown(data):
                 for hint, n in entry.hints.most_common(3):
                     lines.append("    - hint (%d): %s" % (n, hint))
     if data["similarity"] is not None:
-        lines += ["", "## Similarity", "", "%d pairs flagged: see similarity/similarity.html and similarity/summary.md."
-                  % data["similarity"].n_flagged]
+        lines += ["", "## Similarity", "", "%s flagged: see similarity/similarity.html and similarity/summary.md."
+                  % counted(data["similarity"].n_flagged, "pair")]
     lines += ["", "grades.csv: a column per part; lms_grades.csv: student_id,total; summary.html: the plots."]
     return "\n".join(lines) + "\n"
 
@@ -253,7 +260,7 @@ th, td { border: 1px solid #ccc; padding: 4px 7px; text-align: left; vertical-al
 img { max-width: 100%; }
 </style></head><body>
 <h1>Class summary</h1>
-<p><strong>{{ d.n }} submissions: {{ d.graded }} graded, {{ d.not_graded|length }} could not be graded.</strong>
+<p><strong>{{ graded_tally(d.n, d.graded, d.not_graded|length) }}.</strong>
  Files: <a href="grades.csv">grades.csv</a> (a column per part), <a href="lms_grades.csv">lms_grades.csv</a>
  (student_id,total for an LMS), <a href="summary.md">summary.md</a>.</p>
 {% if d.interrupted %}<p class="bad"><strong>The run stopped early</strong> ({{ d.interrupted }}):
@@ -263,7 +270,7 @@ img { max-width: 100%; }
 {% for name, s in d.not_graded %}<tr><td>{{ name }}</td><td>{{ s.status }}</td><td>{{ s.reason }}</td></tr>{% endfor %}
 </table>{% endif %}
 {% if d.similarity is not none %}<h2>Similarity</h2>
-<p>{{ d.similarity.n_flagged }} pairs flagged at threshold {{ '%.2f' % d.similarity.threshold }}:
+<p>{{ counted(d.similarity.n_flagged, "pair") }} flagged at threshold {{ '%.2f' % d.similarity.threshold }}:
  <a href="similarity/similarity.html">similarity report</a> (side by side),
  <a href="similarity/similarity.csv">similarity.csv</a>.</p>{% endif %}
 {% if images.totals %}<h2>Automatic totals</h2><img alt="histogram of automatic totals" src="data:image/png;base64,{{ images.totals }}">{% endif %}
@@ -287,7 +294,8 @@ img { max-width: 100%; }
 
 def summary_html(data):
     images = plots(data["totals"], data["max_total"], data["part_rates"], data["check_rates"]) if data["graded"] else {}
-    return jinja2.Environment(autoescape=True).from_string(HTML).render(d=data, images=images)
+    return jinja2.Environment(autoescape=True).from_string(HTML).render(d=data, images=images, counted=counted,
+                                                                         graded_tally=graded_tally)
 
 
 def write_class_outputs(outcome, task):

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import nbformat
 
-from uploads.wording import installed_command
+from uploads.wording import counted, installed_command
 
 from .compare import difference_report, executed_problems, same_executed_notebook
 from .execute import execute_notebook
@@ -136,7 +136,7 @@ def main(argv=None):
         lines, count = check()
         for line in lines:
             print(line)
-        print("build is up to date" if not count else "%d file(s) differ: run `make build`" % count)
+        print("build is up to date" if not count else "%s out of date: run `make build`" % counted(count, "file"))
         return 1 if count else 0
     build(args.out, execute=not args.no_execute, jobs=args.jobs)
     return 0
