@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uploads.batch_folder import find_submissions
+from uploads.wording import counted
 
 from . import versions
 from .batch_status import (GRADED, GRADER_ERROR, NOT_GRADED, REPORT_FILES, BatchCannotRun, BatchStopped, Status,
@@ -215,7 +216,7 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
 def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_signal, similarity, reference,
             progress, skipped=()):
     """Every submission's status, the class outputs and the console lines, after the grading."""
-    from .class_summary import write_class_outputs
+    from .class_summary import graded_tally, write_class_outputs
     results = {}
     for name in submissions:
         status = read_status(out / name)
@@ -231,9 +232,9 @@ def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_si
         from similarity.run import run_similarity
         outcome.similarity = run_similarity(folder, out / "similarity", reference=reference, progress=progress)
     write_class_outputs(outcome, task)
-    print("%d submissions: %d graded, %d could not be graded (%d now, %d up to date); grades in %s"
-          % (len(submissions), len(results), len(outcome.not_graded), outcome.graded_now, outcome.up_to_date,
-             out / "grades.csv"))
+    print("%s (%d now, %d up to date); grades in %s"
+          % (graded_tally(len(submissions), len(results), len(outcome.not_graded)), outcome.graded_now,
+             outcome.up_to_date, out / "grades.csv"))
     for name, status in sorted(outcome.not_graded.items()):
         print("  could not grade %s: %s: %s" % (name, status.status, status.reason))
     for name, status in sorted(outcome.statuses.items()):
@@ -242,8 +243,8 @@ def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_si
     for name, why in outcome.skipped:
         print("  %s in %s: %s" % (name, folder, why))
     if outcome.similarity is not None:
-        print("similarity: %d pairs flagged; report in %s" % (outcome.similarity.n_flagged,
-                                                             out / "similarity" / "similarity.html"))
+        print("similarity: %s flagged; report in %s" % (counted(outcome.similarity.n_flagged, "pair"),
+                                                        out / "similarity" / "similarity.html"))
     if interrupted:
         print("%s; run the same command again to grade the rest" % interrupted)
     return outcome

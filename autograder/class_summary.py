@@ -29,6 +29,7 @@ import jinja2
 
 from .batch_status import NOT_IMPORTABLE, UNREADABLE
 from .report import NOT_IMPLEMENTED_HINTS, code_spans, says_not_implemented
+from uploads.wording import counted
 
 MAX_ROW_LABEL = "(max points)"
 # A check that fails only because the file it needs could not be imported is not a mistake.
@@ -336,6 +337,12 @@ def summary_data(outcome, parts, catalogue=None):
     }
 
 
+def graded_tally(submissions, graded, not_graded):
+    """'2 submissions: 1 graded, 1 could not be graded': the batch's first line, on the
+    console and in both summaries."""
+    return "%s: %d graded, %d could not be graded" % (counted(submissions, "submission"), graded, not_graded)
+
+
 def _fmt(value):
     return "-" if value is None else "%.2f" % value
 
@@ -350,8 +357,7 @@ def _md_names(names):
 
 def summary_markdown(data):
     lines = ["# Class summary", "",
-             "%d submissions: %d graded, %d could not be graded." % (data["n"], data["graded"],
-                                                                  len(data["not_graded"])), ""]
+             graded_tally(data["n"], data["graded"], len(data["not_graded"])) + ".", ""]
     if data["interrupted"]:
         lines += ["**The run stopped early** (%s): run the same command again to grade the rest." % data["interrupted"], ""]
     if data["attention"]:
@@ -401,8 +407,8 @@ def summary_markdown(data):
         lines += ["", "Automatic total (of %g): mean %.2f, median %.2f, min %.2f, max %.2f."
                   % (data["max_total"], statistics.mean(totals), statistics.median(totals), min(totals), max(totals))]
     if data["similarity"] is not None:
-        lines += ["", "## Similarity", "", "%d pairs flagged: see similarity/similarity.html and similarity/summary.md."
-                  % data["similarity"].n_flagged]
+        lines += ["", "## Similarity", "", "%s flagged: see similarity/similarity.html and similarity/summary.md."
+                  % counted(data["similarity"].n_flagged, "pair")]
     lines += ["", "grades.csv: a column per part; lms_grades.csv: student_id,total; summary.html: the plots."]
     return "\n".join(lines) + "\n"
 
@@ -421,7 +427,7 @@ img { max-width: 100%; }
 {%- macro names(list) %}{% for name, link in list %}{% if link %}<a class="report" href="{{ link }}">{{ name }}</a>
 {%- else %}{{ name }}{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
 <h1>Class summary</h1>
-<p><strong>{{ d.n }} submissions: {{ d.graded }} graded, {{ d.not_graded|length }} could not be graded.</strong>
+<p><strong>{{ graded_tally(d.n, d.graded, d.not_graded|length) }}.</strong>
  Files: <a href="grades.csv">grades.csv</a> (a column per part), <a href="lms_grades.csv">lms_grades.csv</a>
  (student_id,total for an LMS), <a href="summary.md">summary.md</a>.</p>
 {% if d.interrupted %}<p class="bad"><strong>The run stopped early</strong> ({{ d.interrupted }}):
@@ -473,7 +479,7 @@ img { max-width: 100%; }
 <td class="num">{{ row.full }}</td><td class="num">{{ row.partial }}</td><td class="num">{{ row.zero }}</td>{% endif %}</tr>
 {% endfor %}</table>
 {% if d.similarity is not none %}<h2 id="similarity">Similarity</h2>
-<p>{{ d.similarity.n_flagged }} pairs flagged at threshold {{ '%.2f' % d.similarity.threshold }}:
+<p>{{ counted(d.similarity.n_flagged, "pair") }} flagged at threshold {{ '%.2f' % d.similarity.threshold }}:
  <a href="similarity/similarity.html">similarity report</a> (side by side),
  <a href="similarity/similarity.csv">similarity.csv</a>.</p>{% endif %}
 </body></html>
@@ -484,7 +490,8 @@ def summary_html(data):
     images = plots(data["totals"], data["max_total"], data["distribution"]) if data["graded"] else {}
     environment = jinja2.Environment(autoescape=True)
     environment.filters["code"] = code_spans
-    return environment.from_string(HTML).render(d=data, images=images)
+    return environment.from_string(HTML).render(d=data, images=images, counted=counted,
+                                                    graded_tally=graded_tally)
 
 
 def write_class_outputs(outcome, task):

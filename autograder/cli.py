@@ -1,4 +1,5 @@
-"""The kit's commands: `python -m autograder grade | grade-batch | gradescope-bundle | similarity`.
+"""The kit's commands: grade, grade-batch, gradescope-bundle and similarity, installed as
+one command (see pyproject.toml's [project.scripts]) and runnable as `python -m autograder`.
 
 Each command's `--help` gives examples, the input it expects and its exit
 status. Bad input gets a one-line reason on stderr, never a traceback.
@@ -7,20 +8,47 @@ import argparse
 import signal
 import sys
 import threading
+from functools import lru_cache
 from pathlib import Path
+
+from uploads.wording import installed_command
 
 from . import assignment as assignments
 from .grade import EXIT_CANNOT_RUN, EXIT_STOPPED, EXIT_UNREADABLE, GraderCannotRun, grade_with_status, load_assignment
 
 
-
+@lru_cache(maxsize=None)
 def program_name():
-    """How the user called us: the installed command's name, or `python -m autograder`."""
-    called = Path(sys.argv[0]).name
-    return "python -m autograder" if called in ("__main__.py", "-m", "-c", "") else called
+    """The installed command's name, whichever way we were started (`python -m autograder`
+    included): usage lines and examples then show what users type."""
+    return installed_command("autograder.cli:main", fallback="python -m autograder")
 
 
-PROG = program_name()
+class SubcommandParser(argparse.ArgumentParser):
+    """A subcommand's parser that reports options it does not know itself, with its own usage.
+
+    argparse hands a subcommand's unknown options back to the top-level parser, whose
+    error then shows the top-level usage, which does not list the subcommand's options."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error("unrecognized arguments: %s" % " ".join(unknown))
+        return namespace, unknown
+
+
+TOP_EPILOG = """\
+examples:
+  %(prog)s grade submitted/alice/{id} --out out/alice
+  %(prog)s grade-batch submitted/ --out out/graded
+  %(prog)s gradescope-bundle out/gradescope_autograder.zip
+  %(prog)s similarity submitted/ --out out/similarity
+  %(prog)s grade --help          # a command's examples, the input it expects, its exit status
+
+exit status:
+  the command's own (each command's --help lists them)
+  2  no command, an unknown command or bad arguments
+"""
 
 GRADE_EPILOG = """\
 examples:
@@ -74,9 +102,9 @@ grading hit a grader error.
 exit status:
   0  every submission graded
   1  done, but some submissions could not be graded (listed; see summary.md)
-  2  could not run: FOLDER missing or holding no submission, --out is a file,
-     the grader cannot run, or the Dask scheduler cannot be reached or went away
-     (a re-run grades only what is missing)
+  2  could not run: FOLDER missing or holding no submission, --out is a file, bad
+     arguments, the grader cannot run, or the Dask scheduler cannot be reached or
+     went away (a re-run grades only what is missing)
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: what finished keeps its reports and
      status, grades.csv and the summary mark the rest "not graded"; a re-run grades the rest
 """
@@ -90,7 +118,8 @@ Upload the zip as the autograder of a Gradescope programming assignment
 
 exit status:
   0  written
-  2  the grader cannot run (rubric, reference or dataset missing), or the zip's path is a folder
+  2  the grader cannot run (rubric, reference or dataset missing), the zip's path is a
+     folder, or bad arguments
 """
 
 SIMILARITY_EPILOG = """\
@@ -106,7 +135,7 @@ summary.md; how to read them: similarity/README.md.
 exit status:
   0  done, no pair at or above the threshold
   1  done, at least one pair flagged
-  2  could not run (FOLDER or --reference missing)
+  2  could not run (FOLDER or --reference missing, --out is a file, bad arguments)
 """
 
 
@@ -129,10 +158,12 @@ def help_names():
 def _parser():
     formatter = argparse.RawDescriptionHelpFormatter
     names = help_names()
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0], formatter_class=formatter,
-                                     epilog="`%s COMMAND --help` shows each command's examples and exit status."
-                                     % PROG)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = argparse.ArgumentParser(prog=program_name(), formatter_class=formatter,
+                                     description="Grade submissions in a sandbox, one or a whole class, "
+                                                 "and look for copied code.",
+                                     epilog=TOP_EPILOG.format(**names))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=SubcommandParser)
 
     grade = commands.add_parser("grade", help="grade one submission (folder, zip or nbgrader folder)",
                                 description="Grade one submission with the hidden checks, in the sandbox.",
@@ -263,11 +294,11 @@ def main(argv=None):
         except BatchCannotRun as exc:
             raise BadInput(str(exc))
         except KeyboardInterrupt:        # before the grading began (StopSignals handles it after)
-            print("%s %s: stopped before any grading began" % (PROG, args.command), file=sys.stderr)
+            print("%s %s: stopped before any grading began" % (program_name(), args.command), file=sys.stderr)
             return EXIT_STOPPED
         return outcome.exit_code
     except BadInput as exc:
-        print("%s %s: %s" % (PROG, args.command, exc), file=sys.stderr)
+        print("%s %s: %s" % (program_name(), args.command, exc), file=sys.stderr)
         return EXIT_CANNOT_RUN
     except GraderCannotRun as exc:
         print("the grader cannot run: %s" % exc, file=sys.stderr)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from uploads.wording import counted
+
 
 @dataclass
 class Outcome:
@@ -148,8 +150,8 @@ def combine(outcomes_by_case):
                            outcome.tolerance, outcome.metric, tips, hint=outcome.hint,
                            tried_without=outcome.tried_without)
     worst = max(outcomes_by_case, key=lambda item: -1 if item[1].error is None else item[1].error)[1]
-    message = "%d cases; worst %s %.1e (tolerance %.0e)" % (
-        len(outcomes_by_case), worst.metric, worst.error or 0.0, worst.tolerance or 0.0)
+    message = "%s; worst %s %.1e (tolerance %.0e)" % (
+        counted(len(outcomes_by_case), "case"), worst.metric, worst.error or 0.0, worst.tolerance or 0.0)
     notes = [o.message for _, o in outcomes_by_case if o.carried_from]
     if notes:
         message = notes[0]

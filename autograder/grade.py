@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from uploads.wording import counted
+
 from . import assignment as assignments
 from . import report, runner, scoring, submission
 from .isolation import IsolationUnavailable, detect_isolation
@@ -120,8 +122,8 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                 import_failures = {task.graded_files[key]: text for key, text in result.import_failures.items()}
                 notes[:0] = list(import_failures.values())        # said once, first
                 if result.grader_faults:
-                    notes.append("the grader hit an internal error in %d check(s); tell your instructor"
-                                 % len(result.grader_faults))
+                    notes.append("the grader hit an internal error in %s; tell your instructor"
+                                 % counted(len(result.grader_faults), "check"))
                 notes.append("your code used %.1f of the %.0f CPU seconds one grading gives it"
                              % (budget.spent, budget.cpu_seconds))
             finally:

@@ -18,6 +18,8 @@ import time
 import traceback
 from pathlib import Path
 
+from uploads.wording import counted
+
 from . import report, submission
 from .grade import grade_submission, load_assignment
 
@@ -63,8 +65,8 @@ def partial_results_writer(results_dir, upload):
     def on_row(scored, summaries):
         grade = report.Grade(upload_name(upload), "", scored, summaries, time.monotonic() - started)
         results = report.results_json(grade)
-        results["output"] = ("%s\n\nThe %d checks below finished before it was stopped and count; the "
-                             "others are missing." % (STOPPED, len(scored)))
+        results["output"] = ("%s\n\nCounted: the %s below, which finished before it was stopped; the "
+                             "others are missing." % (STOPPED, counted(len(scored), "check")))
         _write(results, results_dir)
     return on_row
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import jinja2
 import markupsafe
 
+from uploads.wording import counted
+
 from .isolation import ISOLATION_TEXT
 
 MAX_LOG_CHARS = 6000
@@ -210,7 +212,7 @@ def part_views(grade):
         else:
             failed = part.total_checks - part.passed_checks
             views.append(PartView(part, rows, "graded", "pass" if not failed else
-                                  "%d of %d checks fail" % (failed, part.total_checks)))
+                                  "%d of %s failed" % (failed, counted(part.total_checks, "check"))))
     return views
 
 

@@ -10,6 +10,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import nbformat
 
+from uploads.wording import counted, installed_command
+
 from .compare import difference_report, executed_problems, same_executed_notebook
 from .execute import execute_notebook
 from .generated import write_generated_files
@@ -17,6 +19,25 @@ from .paths import ASSIGNMENT, EMBEDDED_DATA, ROOT, release_dir, solutions_dir
 from .release import build_release
 from .rubric import sync_points
 from .solutions import build_solutions
+
+
+EPILOG = """\
+examples:
+  %(prog)s                   # rebuild release/ and solutions/ in the repo
+  %(prog)s --out DIR         # build into DIR/release, DIR/solutions
+  %(prog)s --check           # build into a temporary folder, compare with the committed copies
+  %(prog)s --jobs 2          # execute the two solutions notebooks side by side
+
+Needs `make data` first (the solutions notebooks run on the embedded dataset).
+
+exit status:
+  0  built; with --check: the committed release/ and solutions/ are up to date
+  1  with --check: some files differ from the committed ones (each listed);
+     or the build failed: the embedded dataset is missing, a solutions notebook
+     raised, or source/ has a problem (points not matching rubric.json, an
+     unclosed solution region): the reason on stderr
+  2  bad arguments
+"""
 
 
 def log(message):
@@ -99,7 +120,10 @@ def check(committed_root=ROOT):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m build_assignment", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog=installed_command("build_assignment.__main__:main", fallback="python -m build_assignment"),
+        description="Build the student release and the solutions from source/.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=ROOT, help="root to build into (default: the repo)")
     parser.add_argument("--no-execute", action="store_true",
                         help="skip running the solutions notebooks (quick, for debugging only)")
@@ -112,7 +136,7 @@ def main(argv=None):
         lines, count = check()
         for line in lines:
             print(line)
-        print("build is up to date" if not count else "%d file(s) differ: run `make build`" % count)
+        print("build is up to date" if not count else "%s out of date: run `make build`" % counted(count, "file"))
         return 1 if count else 0
     build(args.out, execute=not args.no_execute, jobs=args.jobs)
     return 0

@@ -21,6 +21,8 @@ import re
 
 import nbformat
 
+from uploads.wording import counted
+
 from .paths import is_excluded
 
 MAX_DIFF_LINES = 40      # per file; the rest is counted
@@ -122,8 +124,8 @@ def text_diff(committed_path, built_path):
         with open(built_path, encoding="utf-8") as f:
             new = f.read().splitlines()
     except UnicodeDecodeError:
-        return ["binary files differ (%d bytes committed, %d bytes in the fresh build)"
-                % (os.path.getsize(committed_path), os.path.getsize(built_path))]
+        return ["binary files differ (%s committed, %s in the fresh build)"
+                % (counted(os.path.getsize(committed_path), "byte"), counted(os.path.getsize(built_path), "byte"))]
     return list(difflib.unified_diff(old, new, "committed", "fresh build", lineterm="", n=2))
 
 
@@ -171,7 +173,7 @@ def describe(built, committed, rel, loose_notebooks, limit=MAX_DIFF_LINES):
     else:
         lines = text_diff(committed_path, built_path)
     if len(lines) > limit:
-        lines = lines[:limit] + ["... %d more lines" % (len(lines) - limit)]
+        lines = lines[:limit] + ["... %s" % counted(len(lines) - limit, "more line")]
     return lines
 
 

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "solutions" / "rnn_captioning"))
 
 from demo.learning import SETTINGS, shown, train_for, val_bleu  # noqa: E402
+from uploads.wording import counted  # noqa: E402
 
 
 def overfit_with_progress(cell_type):
@@ -130,8 +131,8 @@ def overfit_and_learn(out, seconds, count, max_iterations=None):
     seconds = solver.seconds
     bleu, images, _, _ = val_bleu(model, data)
     memorised = val_bleu(overfit["lstm"], data)[0]
-    print("trained %d iterations (%.1f epochs) in %.0f s, final loss %.3f"
-          % (iterations, iterations * solver.batch_size / len(data["train_captions"]), seconds,
+    print("trained %s (%.1f epochs) in %.0f s, final loss %.3f"
+          % (counted(iterations, "iteration"), iterations * solver.batch_size / len(data["train_captions"]), seconds,
              solver.loss_history[-1]))
     print("val BLEU-4 %.3f: greedy captions of all %d validation images (never trained on) against their "
           "5 captions each" % (bleu, len(images)))

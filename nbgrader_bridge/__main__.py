@@ -16,9 +16,21 @@ from whatever folder the command runs.
 import argparse
 import sys
 
+from autograder.cli import SubcommandParser
 from autograder.paths import KIT_ROOT
+from uploads.wording import counted, installed_command
 
 from .import_grades import ImportProblem, import_grades, summary_line
+
+TOP_EPILOG = """\
+examples:
+  %(prog)s import-grades out/graded --assignment rnn_captioning
+  %(prog)s import-grades --help     # the layout it reads, more examples, its exit status
+
+exit status:
+  import-grades's own (its --help lists them)
+  2  no command, an unknown command or bad arguments
+"""
 
 EPILOG = """\
 examples:
@@ -27,9 +39,9 @@ examples:
   %(prog)s out/graded/alice --assignment rnn_captioning --student alice
 
 expected layout of RESULTS (what the grader writes):
-  RESULTS/<student>/results.json    a batch folder from `python -m autograder grade-batch`;
+  RESULTS/<student>/results.json    a batch folder from `captioning-autograder grade-batch`;
                                     <student> is the nbgrader student id
-  RESULTS/results.json              one student's folder from `python -m autograder grade` (--student
+  RESULTS/results.json              one student's folder from `captioning-autograder grade` (--student
                                     names the student; default: the folder's name)
 
 Run it from the course root (where nbgrader_config.py and gradebook.db are),
@@ -43,13 +55,18 @@ answer cells; nothing the student's kernel scored is left.
 exit status:
   0  every student imported
   1  some students were not imported (each reported and scored 0; the others are imported)
-  2  nothing could be imported (no results found, unknown assignment or database)
+  2  nothing could be imported (no results found, unknown assignment or database),
+     or bad arguments
 """
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m nbgrader_bridge", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog=installed_command("nbgrader_bridge.__main__:main", fallback="python -m nbgrader_bridge"),
+        description="Put the sandboxed grader's scores into nbgrader's gradebook.",
+        epilog=TOP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=SubcommandParser)
     command = commands.add_parser("import-grades", help="put the sandboxed grader's scores into gradebook.db",
                                   description="Write the sandboxed grader's score of each automatic part "
                                               "into the matching autograder cell of nbgrader's gradebook.",
@@ -74,8 +91,8 @@ def main(argv=None):
         print(summary_line(imported), file=sys.stderr if imported.error else sys.stdout)
     failed = [i.student for i in outcomes if i.error]
     zeroed = [i.student for i in outcomes if i.zeroed]
-    print("%d of %d students imported%s%s" % (
-        len(outcomes) - len(failed), len(outcomes), "; not imported: " + ", ".join(failed) if failed else "",
+    print("%d of %s imported%s%s" % (
+        len(outcomes) - len(failed), counted(len(outcomes), "student"), "; not imported: " + ", ".join(failed) if failed else "",
         " (scored 0 with the reason: %s)" % ", ".join(zeroed) if zeroed else ""))
     return 1 if failed else 0
 

@@ -1,13 +1,16 @@
-"""python -m similarity FOLDER --out DIR [--reference DIR] [--threshold X]"""
+"""captioning-similarity FOLDER --out DIR [--reference DIR] [--threshold X] (or python -m similarity)"""
 import argparse
 import sys
+from pathlib import Path
+
+from uploads.wording import installed_command
 
 from .run import THRESHOLD
 
 EPILOG = """\
 examples:
-  python -m similarity submitted/ --out out/similarity
-  python -m similarity submissions/ --out out/sim --reference known_solutions/ --threshold 0.5
+  %(prog)s submitted/ --out out/similarity
+  %(prog)s submissions/ --out out/sim --reference known_solutions/ --threshold 0.5
 
 FOLDER holds one submission per student, as grade-batch takes them: a sub-folder
 or a .zip each (the assignment folder, its contents, nbgrader's
@@ -22,13 +25,14 @@ problem), DIR/similarity.html (flagged pairs side by side), DIR/similarity.png
 exit status:
   0  done, no pair at or above the threshold
   1  done, at least one pair flagged
-  2  could not run (FOLDER or --reference missing, bad arguments)
+  2  could not run (FOLDER or --reference missing, --out is a file, bad arguments)
 """
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m similarity", formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=installed_command("similarity.__main__:main", fallback="python -m similarity"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Find copied code among the graded files (rnn_layers.py, classifiers/rnn.py) "
                     "of a batch of submissions. Student code is parsed, never run.",
         epilog=EPILOG)
@@ -42,13 +46,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not 0 < args.threshold <= 1:
         parser.error("--threshold must be in (0, 1]")
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        parser.error("--out %s is a file, not a folder" % args.out)
     from .report import console_text
     from .run import run_similarity
     try:
         result = run_similarity(args.folder, args.out, reference=args.reference, threshold=args.threshold,
                                 progress=not args.quiet, workers=args.jobs)
     except FileNotFoundError as exc:
-        print("similarity: %s" % exc, file=sys.stderr)
+        print("%s: %s" % (parser.prog, exc), file=sys.stderr)
         return 2
     print(console_text(result))
     return result.exit_code

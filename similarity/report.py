@@ -4,6 +4,8 @@ from pathlib import Path
 
 from jinja2 import Environment
 
+from uploads.wording import counted
+
 from .reading import read_submission
 from .release import ROLES
 
@@ -54,13 +56,13 @@ def write_csv(result, path):
 def console_text(result):
     n_batch = sum(1 for s in result.submissions if not s.reference)
     n_ref = sum(1 for s in result.submissions if s.reference)
-    lines = ["%d submissions%s, %d pairs compared; threshold %.2f: %d pairs flagged"
-             % (n_batch, " and %d known solutions" % n_ref if n_ref else "", result.n_pairs,
-                result.threshold, result.n_flagged)]
+    lines = ["%s%s, %s compared; threshold %.2f: %s flagged"
+             % (counted(n_batch, "submission"), " and " + counted(n_ref, "known solution") if n_ref else "",
+                counted(result.n_pairs, "pair"), result.threshold, counted(result.n_flagged, "pair"))]
     big = [c for c in result.clusters if len(c) > 2]
     if big:
-        lines.append("%d groups of 3 or more submissions linked by flagged pairs (largest: %d); see summary.md"
-                     % (len(big), len(big[0])))
+        lines.append("%s of 3 or more submissions linked by flagged pairs (largest: %d); see summary.md"
+                     % (counted(len(big), "group"), len(big[0])))
     shown = result.flagged[:CONSOLE_ROWS] or result.pairs[:5]
     if shown:
         if not result.flagged:
@@ -72,10 +74,10 @@ def console_text(result):
                 pair.score, "FLAG " if pair.flagged else "     ", width, pair.a, pair.b,
                 " [known solution]" if pair.reference else "", 100 * pair.fraction_a, 100 * pair.fraction_b))
         if result.n_flagged > CONSOLE_ROWS:
-            lines.append("... %d more flagged pairs in similarity.csv" % (result.n_flagged - len(shown)))
+            lines.append("... %s in similarity.csv" % counted(result.n_flagged - len(shown), "more flagged pair"))
     problems = result.problems
     if problems:
-        lines.append("%d submissions with problems:" % len(problems))
+        lines.append("%s with problems:" % counted(len(problems), "submission"))
         for sub in problems[:CONSOLE_ROWS]:
             lines.append("  %s: %s" % (sub.name, submission_note(sub)))
         if len(problems) > CONSOLE_ROWS:
@@ -101,7 +103,7 @@ def write_plot(result, path):
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (larger share of either side's graded code matched, common code excluded)")
     ax.set_ylabel("pairs (log scale)")
-    ax.set_title("Similarity of %d pairs" % len(result.scores), fontsize=10)
+    ax.set_title("Similarity of %s" % counted(len(result.scores), "pair"), fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -127,8 +129,8 @@ span.n { color: #999; display: inline; }
 .note { color: #555; font-size: 0.9em; }
 </style></head><body>
 <h1>Similarity report</h1>
-<p>{{ n_batch }} submissions{% if n_ref %} and {{ n_ref }} known solutions{% endif %}, {{ n_pairs }} pairs compared.
-Threshold {{ "%.2f"|format(threshold) }}: <span class="flag">{{ n_flagged }} pairs flagged</span>.
+<p>{{ counted(n_batch, "submission") }}{% if n_ref %} and {{ counted(n_ref, "known solution") }}{% endif %}, {{ counted(n_pairs, "pair") }} compared.
+Threshold {{ "%.2f"|format(threshold) }}: <span class="flag">{{ counted(n_flagged, "pair") }} flagged</span>.
 The score is the larger share of either side's graded code (canonical form, common code excluded) that
 the other side also has. A flagged pair is a lead to read, not a verdict: see {{ readme }}.</p>
 <img src="similarity.png" alt="distribution of the scores with the threshold marked">
@@ -138,7 +140,7 @@ the other side also has. A flagged pair is a lead to read, not a verdict: see {{
 <td>{{ p.a }}</td><td>{{ p.b }}{% if p.reference %} (known solution){% endif %}</td>
 <td>{{ "%.0f"|format(100 * p.fraction_a) }}%</td><td>{{ "%.0f"|format(100 * p.fraction_b) }}%</td></tr>
 {% endfor %}</table>{% else %}<p>None.</p>{% endif %}
-{% if hidden %}<p class="note">{{ hidden }} more flagged pairs are not shown here (similarity.csv lists up to 5000; summary.md groups them).</p>{% endif %}
+{% if hidden %}<p class="note">Not shown here: {{ counted(hidden, "more flagged pair") }} (similarity.csv lists up to 5000; summary.md groups them).</p>{% endif %}
 {% if problems %}<h2>Submissions with problems</h2><table class="list"><tr><th>submission</th><th>what</th></tr>
 {% for s in problems %}<tr><td>{{ s.name }}</td><td>{{ s.note }}</td></tr>{% endfor %}</table>{% endif %}
 {% for p in shown %}
@@ -170,13 +172,13 @@ def _file_lines(text, compared, matched):
     for number in range(1, len(lines) + 1):
         if number in show:
             if gap:
-                out.append({"gap": "%d lines" % gap})
+                out.append({"gap": counted(gap, "line")})
                 gap = 0
             out.append({"no": number, "text": lines[number - 1], "m": number in matched})
         else:
             gap += 1
     if gap and out:
-        out.append({"gap": "%d lines" % gap})
+        out.append({"gap": counted(gap, "line")})
     return out
 
 
@@ -230,7 +232,7 @@ def write_html(result, path):
         n_ref=sum(1 for s in result.submissions if s.reference), n_pairs=result.n_pairs,
         threshold=result.threshold, flagged=flagged[:HTML_MAX_PAIRS], shown=shown, readme=README,
         hidden=max(0, result.n_flagged - HTML_MAX_PAIRS), n_flagged=result.n_flagged,
-        problems=[{"name": s.name, "note": submission_note(s)} for s in result.problems])
+        problems=[{"name": s.name, "note": submission_note(s)} for s in result.problems], counted=counted)
     Path(path).write_text(html, encoding="utf-8")
 
 
@@ -242,25 +244,26 @@ def write_summary(result, path):
     references = {s.name for s in result.submissions if s.reference}
     scores = result.scores
     lines = ["# Similarity summary", "",
-             "- %d submissions%s; %d pairs compared." % (n_batch, ", %d known solutions" % n_ref if n_ref else "",
-                                                        result.n_pairs),
-             "- Threshold %.2f: **%d pairs flagged**, involving %d submissions." % (
-                 result.threshold, result.n_flagged,
-                 sum(1 for c in result.clusters for name in c if name not in references))]
+             "- %s%s; %s compared." % (counted(n_batch, "submission"),
+                                       ", " + counted(n_ref, "known solution") if n_ref else "",
+                                       counted(result.n_pairs, "pair")),
+             "- Threshold %.2f: **%s flagged**, involving %s." % (
+                 result.threshold, counted(result.n_flagged, "pair"),
+                 counted(sum(1 for c in result.clusters for name in c if name not in references), "submission"))]
     if len(scores):
         lines.append("- Scores: median %.2f, 99th percentile %.2f, highest %.2f." % (
             float(np.median(scores)), float(np.percentile(scores, 99)), float(scores.max())))
     if result.not_listed:
-        lines.append("- %d further pairs over half the threshold are not listed in similarity.csv (limit %d)."
-                     % (result.not_listed, len(result.pairs)))
-    lines.append("- %d submissions with problems (each has a row in similarity.csv)." % len(result.problems))
+        lines.append("- Not listed in similarity.csv (limit %d): %s over half the threshold."
+                     % (len(result.pairs), counted(result.not_listed, "further pair")))
+    lines.append("- %s with problems (each has a row in similarity.csv)." % counted(len(result.problems), "submission"))
     if result.clusters:
         lines += ["", "## Groups linked by flagged pairs", ""]
         for group in result.clusters[:20]:
             shown = ", ".join(_md(n) for n in group[:12]) + (", ..." if len(group) > 12 else "")
-            lines.append("- %d submissions: %s" % (len(group), shown))
+            lines.append("- %s: %s" % (counted(len(group), "submission"), shown))
         if len(result.clusters) > 20:
-            lines.append("- ... %d more groups" % (len(result.clusters) - 20))
+            lines.append("- ... %s" % counted(len(result.clusters) - 20, "more group"))
     lines += ["", "## Flagged pairs", ""]
     if result.flagged:
         lines += ["| score | A | B | share of A | share of B |", "| --- | --- | --- | --- | --- |"]

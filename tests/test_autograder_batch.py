@@ -261,6 +261,9 @@ def test_without_scheduler_dask_is_not_imported(tmp_path):
 
 
 # ------------------------------------------------------------------ help
+INSTALLED_AS = {"autograder": "captioning-autograder", "nbgrader_bridge": "captioning-nbgrader"}
+
+
 @pytest.mark.parametrize("command", [("autograder", "grade"), ("autograder", "grade-batch"),
                                      ("autograder", "gradescope-bundle"), ("autograder", "similarity"),
                                      ("nbgrader_bridge", "import-grades")])
@@ -271,7 +274,7 @@ def test_help_gives_examples_exit_status_and_layout(command):
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     assert "examples:" in text and "exit status:" in text, text
-    assert "%s %s " % (module, name) in text.split("examples:")[1]
+    assert "%s %s " % (INSTALLED_AS[module], name) in text.split("examples:")[1]
     if name in ("grade-batch", "import-grades"):
         assert "layout" in text and "<student>" in text, text
     assert "seed" not in text.lower()

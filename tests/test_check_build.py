@@ -82,4 +82,4 @@ def test_check_prints_the_report(built, monkeypatch, capsys):
     assert build_main.main(["--check"]) == 1
     printed = capsys.readouterr().out
     assert "%s/RNN_Captioning.ipynb differs (cell by cell):" % RELEASE_LABEL in printed
-    assert printed.rstrip().endswith("5 file(s) differ: run `make build`")
+    assert printed.rstrip().endswith("5 files out of date: run `make build`")

@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from similarity import THRESHOLD, run_similarity  # noqa: E402
 from similarity import disguise  # noqa: E402
 from similarity.reading import read_submission  # noqa: E402
+from uploads.wording import counted  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "similarity_fixtures" / "independent"
 INDEPENDENT = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
@@ -160,7 +161,7 @@ def test_reports_are_written(batch):
     assert html.count('class="pair"') == len(result.flagged)
     assert 'class="m"' in html
     summary = (out / "summary.md").read_text()
-    assert "%d pairs flagged" % len(result.flagged) in summary
+    assert "**%s flagged**" % counted(len(result.flagged), "pair") in summary
     with open(out / "similarity.csv", encoding="utf-8") as f:
         ranked = [float(r["score"]) for r in csv.DictReader(f) if r["kind"] == "pair"]
     assert ranked == sorted(ranked, reverse=True)
@@ -240,7 +241,7 @@ def test_cli_help_and_exit_codes(correct_submission, tmp_path):
     command = [sys.executable, "-m", "similarity", str(folder), "--out", str(tmp_path / "out"), "--quiet"]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
-    assert "FLAG" in proc.stdout and "1 pairs flagged" in proc.stdout
+    assert "FLAG" in proc.stdout and "threshold %.2f: 1 pair flagged" % THRESHOLD in proc.stdout
     shutil.rmtree(folder / "b")
     copy_assignment(RELEASE, folder / "b")
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)

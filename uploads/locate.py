@@ -30,6 +30,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .wording import counted
+
 MAX_FILE_BYTES = 2 << 20
 MAX_EXPANDED_BYTES = 100 << 20  # all Python files of one zip, uncompressed
 MAX_ZIP_RATIO = 200
@@ -88,7 +90,8 @@ def _unzip(zip_path, target, notes):
                 read.append((name, info))
         notes.extend(refused[:MAX_REFUSED_NOTES])
         if len(refused) > MAX_REFUSED_NOTES:
-            notes.append("... and %d more refused zip entries" % (len(refused) - MAX_REFUSED_NOTES))
+            notes.append("... and %s" % counted(len(refused) - MAX_REFUSED_NOTES, "more refused zip entry",
+                                                    "more refused zip entries"))
         if len(read) > MAX_ZIP_FILES:
             raise SubmissionError("the zip holds %d Python files outside datasets/ and checkpoints (limit %d)"
                                   % (len(read), MAX_ZIP_FILES))
