@@ -245,6 +245,10 @@ def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_si
     if outcome.similarity is not None:
         print("similarity: %s flagged; report in %s" % (counted(outcome.similarity.n_flagged, "pair"),
                                                         out / "similarity" / "similarity.html"))
+        listed = {name for name, _ in outcome.skipped}
+        for sub in outcome.similarity.problems:
+            if not sub.reference and sub.status != "compared" and sub.name not in listed:
+                print("  %s: %s" % (sub.name, sub.status + (": " + "; ".join(sub.notes) if sub.notes else "")))
     if interrupted:
         print("%s; run the same command again to grade the rest" % interrupted)
     return outcome

@@ -62,3 +62,6 @@ def test_a_course_batch_accounts_for_every_student(tmp_path):
     notes = {r["a"]: r["note"] for r in compared if r["kind"] == "submission"}
     assert "not a submission" in notes["notes.txt"] and "no %s/rnn_layers.py" % TASK.package in notes["frank"]
     assert "walt" not in notes and "alice" not in notes                # compared, nothing to say
+    # the console names who the copy check left out, once each
+    assert "  frank: not compared: no %s/rnn_layers.py" % TASK.package in proc.stdout
+    assert proc.stdout.count("notes.txt") == 1
