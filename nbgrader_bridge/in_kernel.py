@@ -19,7 +19,7 @@ path, so a test cell needs only `from nbgrader_bridge.in_kernel import check_par
 
 TRUST: THESE CHECKS CAN BE FORGED. nbgrader runs them in the student's kernel,
 so student code that ran earlier can replace numpy, this module or
-AssertionError itself (notes/anchors.md: one monkeypatch forges a full score).
+AssertionError itself (tests/test_nbgrader_e2e.py: one monkeypatch forges a full score).
 They give nbgrader users the familiar workflow and honest feedback; the
 trusted path is the sandboxed grader (`python -m autograder grade`) and
 `python -m nbgrader_bridge import-grades`, which overwrites the autograder

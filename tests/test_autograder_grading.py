@@ -175,3 +175,32 @@ def test_both_trainings_use_the_short_captions_the_student_readme_describes():
         assert len(np.unique(data["train_image_idxs"])) == settings["max_train"], cell
         drawn[cell] = captions
     assert np.array_equal(drawn["rnn"], drawn["lstm"])
+
+
+def test_a_graded_training_stops_once_the_loss_on_all_captions_is_below_half_its_threshold():
+    """The grader's runs stop at a check point (every check_every iterations) where the loss
+    on all training captions is below stop_below = threshold / 2; without stop_below the
+    same training runs every iteration and ends lower."""
+    ref = TASK.reference()
+    settings = ref.module("check_data").GRADED_OVERFIT_SETTINGS["rnn"]
+    assert settings["solver"]["stop_below"] == settings["threshold"] / 2
+    data = ref.module("public_checks").overfit_training_set(settings, str(TASK.data_dir))
+    solver_class = ref.module("captioning_solver").CaptioningSolver
+    loss_on_all = ref.module("captioning_solver").training_set_loss
+
+    def train(**solver):
+        np.random.seed(settings["seed"])
+        model = ref.module("classifiers.rnn").CaptioningRNN(
+            data["word_to_idx"], input_dim=data["train_features"].shape[1], cell_type="rnn", **settings["model"])
+        trainer = solver_class(model, data, verbose=False, **solver)
+        trainer.train()
+        return trainer, loss_on_all(model, data)
+
+    stopped, stopped_loss = train(**settings["solver"])
+    iterations = settings["solver"]["num_epochs"] * settings["max_train"] // settings["solver"]["batch_size"]
+    assert stopped.stopped_at is not None and stopped.stopped_at % stopped.check_every == 0
+    assert len(stopped.loss_history) == stopped.stopped_at < iterations
+    assert stopped_loss < settings["solver"]["stop_below"]
+    whole, whole_loss = train(**{k: v for k, v in settings["solver"].items() if k != "stop_below"})
+    assert whole.stopped_at is None and len(whole.loss_history) == iterations
+    assert whole_loss < stopped_loss

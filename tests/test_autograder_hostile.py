@@ -1,5 +1,5 @@
 """The hostile corpus: submissions that attack the grader, one or more per
-threat class of DESIGN.md. Each test asserts that no point is forged, that the
+threat class of docs/design.md. Each test asserts that no point is forged, that the
 grader finishes within a bound, that the kit's files are unchanged, and that a
 later (correct) submission is graded as before.
 

@@ -244,8 +244,8 @@ def test_report_title_names_the_upload_not_a_temporary_path(gradescope_root):
 
 # ------------------------------------------ points on Gradescope (issue 11, point 13)
 def _readme_outline():
-    """{item: points} from the README's Gradescope outline table."""
-    section = (ROOT / "README.md").read_text().split("## Gradescope", 1)[1].split("\n## ", 1)[0]
+    """{item: points} from the Gradescope outline table of docs/gradescope.md."""
+    section = (ROOT / "docs" / "gradescope.md").read_text()
     rows = re.findall(r"^\s*\| ([^|]+?) \| (\d+) \|", section, re.M)
     return {item: int(points) for item, points in rows}
 

@@ -1,4 +1,4 @@
-"""What a point means (DESIGN.md "Grading policy"), end to end through the grader:
+"""What a point means (docs/design.md, "Grading policy"), end to end through the grader:
 a higher precision is correct (a tip), a lower one is not; a course that grades
 dtype preservation turns it on in rubric.json and the visible checks and the
 self-check then test it too; code that works in a notebook works here (the

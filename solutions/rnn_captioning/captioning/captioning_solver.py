@@ -17,7 +17,10 @@ class CaptioningSolver:
     `model` has a dict `params` and a method `loss(features, captions)` that
     returns (loss, grads) with grads keyed like params. `data` is the dict
     returned by load_coco_data. After each epoch the learning rate is
-    multiplied by lr_decay.
+    multiplied by lr_decay. With stop_below=L, the training stops early, at
+    the first multiple of check_every iterations (default 10) where the loss
+    on all training captions (training_set_loss) is below L; stopped_at is
+    then that iteration (None when it ran to the end).
     """
 
     def __init__(self, model, data, **kwargs):
@@ -30,6 +33,8 @@ class CaptioningSolver:
         self.num_epochs = kwargs.pop("num_epochs", 10)
         self.print_every = kwargs.pop("print_every", 10)
         self.verbose = kwargs.pop("verbose", True)
+        self.stop_below = kwargs.pop("stop_below", None)
+        self.check_every = kwargs.pop("check_every", 10)
         if kwargs:
             raise ValueError("Unrecognized arguments: %s" % ", ".join(sorted(kwargs)))
         if not hasattr(optim, self.update_rule):
@@ -39,6 +44,7 @@ class CaptioningSolver:
 
     def _reset(self):
         self.epoch = 0
+        self.stopped_at = None
         self.loss_history = []
         self.optim_configs = {name: dict(self.optim_config) for name in self.model.params}
 
@@ -63,7 +69,18 @@ class CaptioningSolver:
                 print("(Iteration %d / %d) loss: %f" % (it + 1, num_iterations, self.loss_history[-1]))
             if progress is not None:
                 progress(it + 1, num_iterations, self.loss_history[-1])
+            if (self.stop_below is not None and (it + 1) % self.check_every == 0
+                    and training_set_loss(self.model, self.data) < self.stop_below):
+                self.stopped_at = it + 1
+                break
             if (it + 1) % iterations_per_epoch == 0:
                 self.epoch += 1
                 for config in self.optim_configs.values():
                     config["learning_rate"] *= self.lr_decay
+
+
+def training_set_loss(model, data):
+    """The model's loss on every caption of its training set (the last minibatch's
+    loss varies more): what a stop_below training and the overfitting checks measure."""
+    loss, _ = model.loss(data["train_features"][data["train_image_idxs"]], data["train_captions"])
+    return float(loss)

@@ -533,10 +533,10 @@ def overfit_measurement(cell_type, final_loss, settings=None):
 
 
 def training_set_loss(model, data):
-    """The model's loss on every caption of its training set: what the grader
-    measures after training (the last minibatch's loss varies more)."""
-    loss, _ = model.loss(data["train_features"][data["train_image_idxs"]], data["train_captions"])
-    return float(loss)
+    """The model's loss on every caption of its training set: captioning_solver's
+    (imported here when first needed, as the other training helpers are)."""
+    from .captioning_solver import training_set_loss as loss_on_all_captions
+    return loss_on_all_captions(model, data)
 
 
 # The layer functions' checks follow from their signatures (check_data.LAYERS), in

@@ -1,8 +1,8 @@
-"""The README's "Grading with nbgrader" section, executed command by command as
+"""docs/nbgrader.md ("Grading with nbgrader"), executed command by command as
 written (issue 11, points 2 and 8), on a temporary course (nbgrader_bridge.course)
 with the kit's .venv linked in, as `source .venv/bin/activate` expects.
 
-Besides the README's own first submission (alice, the untouched release), the
+Besides the guide's own first submission (alice, the untouched release), the
 kinds of students a course has are put in submitted/ beforehand: mallory, whose
 notebooks forge every in-kernel check and who also edited a locked test cell;
 bob, with a bug; carl, whose rnn.py has a syntax error; nora, who handed in
@@ -35,8 +35,8 @@ TAMPERED_CELL = "rnn_step_forward"
 
 
 def readme_section():
-    readme = (ROOT / "README.md").read_text()
-    return readme.split("## Grading with nbgrader", 1)[1].split("\n## ", 1)[0]
+    """docs/nbgrader.md up to its first sub-section: the commands and what they do."""
+    return (ROOT / "docs" / "nbgrader.md").read_text().split("\n## ", 1)[0]
 
 
 def readme_commands():
@@ -117,7 +117,7 @@ def readme_course(tmp_path_factory, synthetic_data_dir):
     course.nbgrader("generate_assignment", ASSIGNMENT, "--force")     # only to make the students' copies
     kinds = course_of_every_kind(course)
     shutil.rmtree(course.root / "release")
-    (course.root / "gradebook.db").unlink()                           # the README starts from nothing
+    (course.root / "gradebook.db").unlink()                           # the guide starts from nothing
     outputs = run_commands(course, readme_commands())
     # Every command succeeds; grade-batch and import-grades exit 1 to say that some students
     # (nora, emma) could not be graded, each listed.
