@@ -704,11 +704,12 @@ def test_a_call_that_waits_without_computing_is_stopped_and_named(correct_submis
 
 @pytest.fixture
 def loaded_machine():
-    """Busy loops outside the sandbox, four per core, for the test's duration. Each in
+    """Busy loops outside the sandbox, 24 per core, for the test's duration (enough to
+    stretch the short graded trainings past the idle rule on the clock). Each in
     its own session: the scheduler shares a core between sessions first (autogroup),
     so loops in one session would leave the sandbox's calls half of it."""
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
-            for _ in range(4 * (os.cpu_count() or 1))]
+            for _ in range(24 * (os.cpu_count() or 1))]
     yield busy
     for process in busy:
         process.kill()
@@ -716,7 +717,7 @@ def loaded_machine():
 
 
 def test_the_idle_rule_never_stops_correct_code_on_a_loaded_machine(correct_submission, tmp_path, loaded_machine):
-    """With four busy loops per core, the correct trainings run several times
+    """With 24 busy loops per core, the correct trainings run several times
     longer than IDLE_SECONDS on the clock; they get little CPU time, but some, all
     along, so they are never taken for waiting."""
     proc, results = run_grader(correct_submission, tmp_path / "out", "-k", "overfit or lstm_step_forward")
