@@ -11,6 +11,7 @@ Steps, one module each:
   release.py     release/ through nbgrader's own generate_assignment (temporary gradebook)
   pystubs.py     .py solution regions -> TODO stubs, with nbgrader's ClearSolutions
   solutions.py   solutions/: marker lines and hidden tests removed
+  hidden_tests.py  a cell's hidden tests removed as nbgrader does (also used by the feedback)
   execute.py     the solutions notebooks run top to bottom in a real kernel
   compare.py     what "the same build" means (below)
   nbgrader_hooks.py  the hook nbgrader_config.py installs into generate_assignment (.py stubs)

@@ -9,8 +9,7 @@ import shutil
 
 import nbformat
 
-from nbgrader_bridge.preprocessors import remove_hidden_tests
-
+from .hidden_tests import remove_hidden_tests
 from .package_name import rename_package
 from .paths import BEGIN_SOLUTION, END_SOLUTION, SOURCE_DIR, package_names, solutions_dir, source_files
 from .pystubs import strip_solution_markers

@@ -18,29 +18,23 @@
 """
 import nbformat
 from nbgrader.api import MissingEntry
-from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
+from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from traitlets import List
+
+from build_assignment.hidden_tests import remove_hidden_tests
+from build_assignment.package_name import rename_in_text
+from build_assignment.paths import package_names
 
 
 class RenamePackage(NbGraderPreprocessor):
     """References to the source's package renamed to the course's package name."""
 
     def preprocess(self, nb, resources):
-        from build_assignment.package_name import rename_in_text
-        from build_assignment.paths import package_names
         old, new = package_names()
         if old != new:
             for cell in nb.cells:
                 cell.source = rename_in_text(cell.source, old, new)
         return nb, resources
-
-
-def remove_hidden_tests(cell):
-    """Remove the cell's hidden-test regions in place (nbgrader's public
-    ClearHiddenTests, whatever the cell's metadata); returns whether it had one."""
-    before = cell.source
-    ClearHiddenTests(enforce_metadata=False).preprocess_cell(cell, {}, 0)
-    return cell.source != before
 
 
 class RedactHiddenTests(NbGraderPreprocessor):

@@ -4,6 +4,7 @@ Never copied to release/ or solutions/. The engine (autograder/) loads this
 package through autograder.assignment.load(); rubric.json beside it holds the
 points, the package name, the files students write and the policy.
 
+- settings.py: the package, the child operations, the data and the metric wording the engine reads
 - parts.py: the registry, every automatic part's checks
 - layer_checks.py, model_checks.py, overfit_check.py: the checks
 - public.py: the public package's modules (the notebook's signatures, inputs, diagnoses)
@@ -13,24 +14,9 @@ points, the package name, the files students write and the policy.
 - replacements.py: a failing check judged again with the functions it calls, charged elsewhere, replaced
 - notebook_diagnoses.py: the mistakes' results on the notebook's inputs, written into the package by the build
 """
-from pathlib import Path
-
-# The reference package's folder in source/<id>/ (release/ and solutions/ use rubric.json's "package").
-SOURCE_PACKAGE = "captioning"
-# Runs inside the sandbox as assignment_ops.py (nothing secret in it).
-CHILD_OPS = Path(__file__).with_name("child_ops.py")
-# The dataset the overfit checks read (datasets/<DATA_NAME>), and its files the grader needs.
-DATA_NAME = "synthetic_captioning"
-DATA_FILES = ("coco2014_captions.h5", "coco2014_vocab.json", "train2014_urls.txt", "val2014_urls.txt",
-              "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5")
-# The measures of this assignment's checks, one line each in the reports' "How to read the errors".
-METRIC_HELP = {
-    "rows that differ": ("rows that differ: sampled captions that differ from greedy decoding, each compared up "
-                         "to the expected first <END>"),
-}
-
-# The registry comes after the settings above: its modules read them while it imports.
-from .parts import declare  # noqa: E402,F401
+from .parts import declare  # noqa: F401
+from .settings import (CHILD_OPS, DATA_ENVIRONMENT, DATA_FILES, DATA_NAME, METRIC_HELP,  # noqa: F401
+                       METRIC_KINDS, SOURCE_PACKAGE)
 
 
 def generated_files(assignment):
@@ -44,6 +30,16 @@ def calibration_submission(reference_folder, dest):
     """A correct submission written unlike the reference, for autograder.calibrate."""
     from .classic import make_classic_correct
     return make_classic_correct(reference_folder, dest)
+
+
+def calibration_intro():
+    """Where this assignment's bounds come from, under the title of TOLERANCES.md."""
+    return ("The calibration submission is `CLASSIC_CORRECT` in `classic.py`. Where the bounds come from: "
+            "float64 comparisons with the reference use the notebook's elementwise relative error and the "
+            "notebook's bounds (`check_data.TOLERANCES`); float32 results and finite differences use the "
+            "scaled error max|a-b|/max|b| with the bounds in `grading/tolerances.py`; sampling must match "
+            "exactly (hidden models are drawn so no greedy choice is a near tie: best-minus-second score "
+            "> 1e-3).")
 
 
 def calibration_appendix(training_seeds):

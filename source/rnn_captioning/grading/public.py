@@ -8,7 +8,7 @@ from pathlib import Path
 
 from autograder.reference import Reference
 
-from . import SOURCE_PACKAGE
+from .settings import SOURCE_PACKAGE
 
 _FOLDER = Path(__file__).resolve().parents[1]
 

@@ -1,0 +1,22 @@
+"""The assignment's settings the engine reads: its package, its child operations, its data."""
+from pathlib import Path
+
+# The reference package's folder in source/<id>/ (release/ and solutions/ use rubric.json's "package").
+SOURCE_PACKAGE = "captioning"
+# Runs inside the sandbox as assignment_ops.py (nothing secret in it).
+CHILD_OPS = Path(__file__).with_name("child_ops.py")
+# The dataset the overfit checks read (datasets/<DATA_NAME>), and its files the grader needs.
+DATA_NAME = "synthetic_captioning"
+# The environment variable the notebooks read the data folder from.
+DATA_ENVIRONMENT = "CAPTIONING_DATA"
+DATA_FILES = ("coco2014_captions.h5", "coco2014_vocab.json", "train2014_urls.txt", "val2014_urls.txt",
+              "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5")
+# The measures of this assignment's checks, one line each in the reports' "How to read the errors".
+METRIC_HELP = {
+    "training loss": ("training loss: the loss of your trained parameters on the whole small training set, "
+                      "recomputed by the grader with the reference model"),
+    "rows that differ": ("rows that differ: sampled captions that differ from greedy decoding, each compared up "
+                         "to the expected first <END>"),
+}
+# How autograder.calibrate reads each metric's margin (the rest are error bounds).
+METRIC_KINDS = {"training loss": "threshold", "rows that differ": "exact"}
