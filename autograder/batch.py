@@ -32,6 +32,7 @@ from uploads.batch_folder import find_submissions
 from uploads.wording import counted
 
 from . import versions
+from .paths import KIT_ROOT
 from .batch_status import (GRADED, GRADER_ERROR, NOT_GRADED, REPORT_FILES, BatchCannotRun, BatchStopped, Status,
                            forget, is_up_to_date, read_status, status_from_run, write_status)
 from .grade import GraderProcesses, GradingStopped, grade_in_subprocess, load_assignment
@@ -230,7 +231,9 @@ def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_si
                            interrupted=interrupted, stop_signal=stop_signal, skipped=list(skipped))
     if similarity and not interrupted:
         from similarity.run import run_similarity
-        outcome.similarity = run_similarity(folder, out / "similarity", reference=reference, progress=progress)
+        from similarity.subject import for_assignment
+        outcome.similarity = run_similarity(folder, out / "similarity", reference=reference, progress=progress,
+                                            subject=for_assignment(task.folder, KIT_ROOT))
     write_class_outputs(outcome, task)
     print("%s (%d now, %d up to date); grades in %s"
           % (graded_tally(len(submissions), len(results), len(outcome.not_graded)), outcome.graded_now,

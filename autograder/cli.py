@@ -14,6 +14,7 @@ from pathlib import Path
 from uploads.wording import installed_command
 
 from . import assignment as assignments
+from .paths import KIT_ROOT
 from .grade import EXIT_CANNOT_RUN, EXIT_STOPPED, EXIT_UNREADABLE, GraderCannotRun, grade_with_status, load_assignment
 
 
@@ -226,8 +227,10 @@ def run_similarity_command(folder, out, reference=None, threshold=None, progress
     """`similarity`: similarity.run.run_similarity, its console table; returns the exit status."""
     from similarity.report import console_text
     from similarity.run import run_similarity
+    from similarity.subject import for_assignment
     try:
-        result = run_similarity(folder, out, reference=reference, threshold=threshold, progress=progress)
+        result = run_similarity(folder, out, reference=reference, threshold=threshold, progress=progress,
+                                subject=for_assignment(load_assignment().folder, KIT_ROOT))
     except FileNotFoundError as exc:
         raise BadInput(str(exc))
     print(console_text(result))

@@ -21,8 +21,9 @@ ENGINE_PACKAGES = ("autograder", "uploads")
 # Modules of autograder/ the bundle leaves out: other commands (batch, calibration).
 LEFT_OUT_MODULES = ("batch.py", "calibrate.py")
 # Parts of the assignment's grading/ folder a grading image has no use for:
-# mutants.py holds near-solutions, corpus/ whole submissions.
-LEFT_OUT_GRADING = ("mutants.py", "corpus")
+# mutants.py holds near-solutions, corpus/ and similarity_baseline/ whole
+# submissions, similarity_disguise.py the copy check's test material.
+LEFT_OUT_GRADING = ("mutants.py", "corpus", "similarity_baseline", "similarity_disguise.py")
 
 
 # ---------------------------------------------------------------- the bundle

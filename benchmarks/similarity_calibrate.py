@@ -8,9 +8,9 @@ is source/rnn_captioning/grading/corpus), the test fixtures
 (tests/similarity_fixtures/independent) and the kit's solution. Prints the
 highest scores between any two of them.
 
-Disguised copies: every independent solution disguised by each kind of
-similarity/disguise.py and by all of them at once; prints, per kind, how many
-copies score at or above the threshold against their original, and the lowest
+Disguised copies: every independent solution disguised by each kind of the
+assignment's grading/similarity_disguise.py and by all of them at once;
+prints, per kind, how many copies score at or above the threshold against their original, and the lowest
 such score. The threshold's margin is the gap between the two.
 """
 import argparse
@@ -24,10 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from similarity import THRESHOLD, disguise  # noqa: E402
+from autograder.assignment import load  # noqa: E402
+from similarity import THRESHOLD  # noqa: E402
 from similarity import fingerprints as fp  # noqa: E402
 from similarity.run import common_documents, prepare  # noqa: E402
 
+disguise = load().grading_module("similarity_disguise")
 RELEASE = ROOT / "release" / "rnn_captioning"
 SOLUTIONS = ROOT / "solutions" / "rnn_captioning"
 FIXTURES = ROOT / "tests" / "similarity_fixtures" / "independent"

@@ -26,8 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from similarity import disguise, run_similarity  # noqa: E402
-from similarity.release import LAYERS, MODEL, RELEASE_PATHS, function_table, load_release  # noqa: E402
+from autograder.assignment import load  # noqa: E402
+from similarity import run_similarity  # noqa: E402
+from similarity.release import function_table, load_release  # noqa: E402
+from similarity.subject import current  # noqa: E402
+
+disguise = load().grading_module("similarity_disguise")
+LAYERS, MODEL, RELEASE_PATHS = disguise.LAYERS, disguise.MODEL, disguise.RELEASE_PATHS
 
 RELEASE = ROOT / "release" / "rnn_captioning"
 
@@ -35,7 +40,7 @@ RELEASE = ROOT / "release" / "rnn_captioning"
 def bases():
     folders = [ROOT / "solutions" / "rnn_captioning"]
     folders += sorted(p for p in (ROOT / "tests" / "similarity_fixtures" / "independent").iterdir() if p.is_dir())
-    folders += sorted(p for p in (ROOT / "similarity" / "common").iterdir() if p.is_dir())
+    folders += sorted(p for p in current().baseline_dir.iterdir() if p.is_dir())
     return {f.name: {role: (f / RELEASE_PATHS[role]).read_text() for role in (LAYERS, MODEL)} for f in folders}
 
 

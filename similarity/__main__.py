@@ -6,6 +6,7 @@ from pathlib import Path
 from uploads.wording import installed_command
 
 from .run import THRESHOLD
+from .subject import current
 
 EPILOG = """\
 examples:
@@ -14,9 +15,9 @@ examples:
 
 FOLDER holds one submission per student, as grade-batch takes them: a sub-folder
 or a .zip each (the assignment folder, its contents, nbgrader's
-submitted/<student>/rnn_captioning, or just rnn_layers.py and rnn.py).
+submitted/<student>/{id}, or just {files}).
 --reference DIR holds known solutions (from public repositories, earlier years),
-in folders or zips, with captioning/, cs231n/, deeplearning/ or mml/ packages.
+in folders or zips, with {packages} packages.
 
 Writes DIR/similarity.csv (ranked pairs, plus a row per submission with a
 problem), DIR/similarity.html (flagged pairs side by side), DIR/similarity.png
@@ -29,13 +30,21 @@ exit status:
 """
 
 
+def _for_the_subject(text, subject):
+    """The help text with the compared assignment's id, graded files and package names."""
+    return (text.replace("{id}", subject.layout.id)
+            .replace("{files}", " and ".join(subject.roles))
+            .replace("{packages}", ", ".join(p + "/" for p in subject.packages)))
+
+
 def main(argv=None):
+    subject = current()
     parser = argparse.ArgumentParser(
         prog=installed_command("similarity.__main__:main", fallback="python -m similarity"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Find copied code among the graded files (rnn_layers.py, classifiers/rnn.py) "
-                    "of a batch of submissions. Student code is parsed, never run.",
-        epilog=EPILOG)
+        description="Find copied code among the graded files (%s) of a batch of submissions. "
+                    "Student code is parsed, never run." % ", ".join(subject.layout.graded_files.values()),
+        epilog=_for_the_subject(EPILOG, subject))
     parser.add_argument("folder", help="the batch: one sub-folder or .zip per student")
     parser.add_argument("--out", required=True, help="folder for the reports (created)")
     parser.add_argument("--reference", help="folder of known solutions to compare every submission with")

@@ -9,7 +9,8 @@ submitted/<student>/, or loose files are read exactly as graded. Only the
 Python entries of a zip are unpacked, into a temporary folder.
 
 Known solutions (--reference) come from elsewhere and may hold several
-solutions or use the package names cs231n/, deeplearning/ or mml/; they are
+solutions or use other package names (the assignment's
+grading/similarity.json lists them); they are
 read from the folder or zip in memory, with the same refusals (entries
 escaping the root, symbolic links, oversized entries). Files are read up to
 a size limit and decoded as UTF-8 (else Latin-1, with a note).
@@ -23,11 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from uploads import batch_folder
-from uploads.locate import Layout, SubmissionError, not_found_reason, open_upload
+from uploads.locate import SubmissionError, not_found_reason, open_upload
 
-from .release import LAYERS, MODEL, RELEASE_DIR, RELEASE_PATHS, ROLES
+from .subject import current
 
-PACKAGES = ("captioning", "cs231n", "deeplearning", "mml")
 MAX_FILE_BYTES = 2 << 20          # as the grader: a graded file over 2 MB is not read
 MAX_ENTRIES = 5000                # files looked at per submission (folder walk or zip)
 MAX_DEPTH = 8
@@ -80,7 +80,7 @@ def _folder_entries(root, notes):
             if seen > MAX_ENTRIES:
                 notes.append("more than %d files: the rest were not looked at" % MAX_ENTRIES)
                 return entries
-            if _skip([name]) or not (name in (LAYERS, MODEL) or name.endswith(".zip")):
+            if _skip([name]) or not (name in current().roles or name.endswith(".zip")):
                 continue
             full = os.path.join(folder, name)
             try:
@@ -121,7 +121,7 @@ def _zip_entries(source, label, notes, prefix=PurePosixPath()):
         if stat.S_ISLNK(info.external_attr >> 16):
             notes.append("refused zip entry %r: symbolic links are not accepted" % info.filename)
             continue
-        if info.is_dir() or _skip(name.parts) or not (name.name in (LAYERS, MODEL) or name.suffix == ".zip"):
+        if info.is_dir() or _skip(name.parts) or not (name.name in current().roles or name.suffix == ".zip"):
             continue
         entries.append(_Entry(prefix / name, info.file_size, _zip_reader(archive, info, label)))
     return entries
@@ -161,35 +161,35 @@ def list_entries(path, notes):
     return entries
 
 
-# The graded files as the grader locates them: {role: path inside the package}.
-LAYOUT = Layout(RELEASE_DIR.name, RELEASE_PATHS[LAYERS].split("/", 1)[0],
-                {role: RELEASE_PATHS[role].split("/", 1)[1] for role in ROLES})
 # The locator's notes that say something went wrong (the rest say what was found).
 PROBLEM_NOTES = ("refused", "ignored", "no ", "`")
 
 
 # ---------------------------------------------------------------- choice
 def _in_package(path):
-    return len(path.parts) >= 2 and path.parts[-2] in PACKAGES
+    return len(path.parts) >= 2 and path.parts[-2] in current().packages
 
 
-def choose_layers(entries):
-    """The rnn_layers.py to compare: in a package folder first, then the shallowest."""
-    candidates = [e for e in entries if e.path.name == LAYERS]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda e: (not _in_package(e.path), len(e.path.parts), str(e.path)))
-
-
-def choose_model(entries, layers):
-    """rnn.py: the one in classifiers/ next to the chosen rnn_layers.py, else in any
-    classifiers/ folder, else the shallowest."""
-    candidates = [e for e in entries if e.path.name == MODEL]
-    if not candidates:
-        return None
-    sibling = layers.path.parent / "classifiers" / MODEL if layers is not None else None
-    return min(candidates, key=lambda e: (e.path != sibling, e.path.parent.name != "classifiers",
-                                          len(e.path.parts), str(e.path)))
+def choose_files(entries):
+    """{role: entry or None}: the first graded file in a package folder first, then the
+    shallowest; every other one where the layout puts it beside that one, else where
+    its path inside the package matches, else the shallowest."""
+    subject = current()
+    first, others = subject.roles[0], subject.roles[1:]
+    candidates = [e for e in entries if e.path.name == first]
+    anchor = min(candidates, key=lambda e: (not _in_package(e.path), len(e.path.parts), str(e.path)),
+                 default=None)
+    chosen = {first: anchor}
+    # the package folder the chosen first file sits in, by the layout
+    depth = len(PurePosixPath(subject.path_in_package(first)).parts)
+    package = anchor.path.parents[depth - 1] if anchor is not None and len(anchor.path.parts) > depth else None
+    for role in others:
+        inside = PurePosixPath(subject.path_in_package(role))
+        beside = package / inside if package is not None else None
+        candidates = [e for e in entries if e.path.name == role]
+        chosen[role] = min(candidates, key=lambda e: (e.path != beside, e.path.parts[-len(inside.parts):] != inside.parts,
+                                                      len(e.path.parts), str(e.path)), default=None)
+    return chosen
 
 
 def read_source(entry, role):
@@ -237,9 +237,7 @@ def read_submission(path, name=None, reference=False):
     if not reference:
         return _read_located(submission)
     entries = list_entries(path, submission.notes)
-    layers = choose_layers(entries)
-    model = choose_model(entries, layers)
-    submission.files = {LAYERS: read_source(layers, LAYERS), MODEL: read_source(model, MODEL)}
+    submission.files = {role: read_source(entry, role) for role, entry in choose_files(entries).items()}
     return submission
 
 
@@ -248,16 +246,17 @@ def _read_located(submission):
     origins = {}
     with tempfile.TemporaryDirectory(prefix="similarity-") as workdir:
         try:
-            found, notes = open_upload(submission.path, workdir, LAYOUT, origins)
+            layout = current().located_layout
+            found, notes = open_upload(submission.path, workdir, layout, origins)
             submission.notes += [note for note in notes if note.startswith(PROBLEM_NOTES)]
-            reason = not_found_reason(LAYOUT, notes)
+            reason = not_found_reason(layout, notes)
             if found is None and reason not in submission.notes:
                 submission.notes.append(reason)
         except SubmissionError as exc:
             found = None
             submission.notes.append(str(exc))
-        for role, relative in LAYOUT.graded_files.items():
-            file = found / LAYOUT.package / relative if found is not None else None
+        for role, relative in current().located_layout.graded_files.items():
+            file = found / current().layout.package / relative if found is not None else None
             entry = None
             if file is not None and file.is_file():
                 entry = _Entry(PurePosixPath(origins.get(role, relative)), file.stat().st_size, _file_reader(file))
@@ -272,36 +271,38 @@ def find_submissions(folder, exclude=()):
 
 
 def find_references(folder):
-    """Known solutions: one per rnn_layers.py found under folder (and in its zips),
-    named by where it sits. {name: Submission}."""
+    """Known solutions: one per first graded file (e.g. rnn_layers.py) found under
+    folder (and in its zips), named by where it sits. {name: Submission}."""
     folder = Path(folder)
+    roles = current().roles
     references = {}
     children = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and not p.is_symlink()
                 and (p.is_dir() or p.suffix.lower() == ".zip")]
-    loose = [p for p in sorted(folder.iterdir()) if p.name in (LAYERS, MODEL) and p.is_file()]
+    loose = [p for p in sorted(folder.iterdir()) if p.name in roles and p.is_file()]
     if loose:
         references[folder.name] = read_submission(folder, folder.name, reference=True)
-        children = [p for p in children if p.name not in PACKAGES and p.name != "classifiers"]
+        # the graded files' own sub-folders (e.g. classifiers/) belong to that loose solution
+        inner = {PurePosixPath(current().path_in_package(role)).parts[0] for role in roles}
+        children = [p for p in children if p.name not in current().packages and p.name not in inner]
     for child in children:
         notes = []
         entries = list_entries(child, notes)
-        layer_entries = [e for e in entries if e.path.name == LAYERS]
+        firsts = [e for e in entries if e.path.name == roles[0]]
         base = child.stem if child.suffix.lower() == ".zip" else child.name
-        if len(layer_entries) <= 1:
-            ref = read_submission(child, base, reference=True)
-            references[base] = ref
+        if len(firsts) <= 1:
+            references[base] = read_submission(child, base, reference=True)
             continue
-        for layers in sorted(layer_entries, key=lambda e: str(e.path)):
-            parent = layers.path.parent
-            if parent.name in PACKAGES:
+        for first in sorted(firsts, key=lambda e: str(e.path)):
+            parent = first.path.parent
+            if parent.name in current().packages:
                 parent = parent.parent
             name = "%s/%s" % (base, parent) if str(parent) != "." else base
             ref = Submission(name, child, True, notes=list(notes))
-            ref.files = {LAYERS: read_source(layers, LAYERS),
-                         MODEL: read_source(choose_model([e for e in entries if e.path.is_relative_to(
-                             layers.path.parent)] or entries, layers), MODEL)}
+            near = [e for e in entries if e.path.is_relative_to(first.path.parent)] or entries
+            chosen = choose_files([first] + [e for e in near if e.path.name != roles[0]])
+            ref.files = {role: read_source(entry, role) for role, entry in chosen.items()}
             references[name] = ref
     return references
 
 
-__all__ = ["Submission", "SourceFile", "find_submissions", "find_references", "read_submission", "ROLES"]
+__all__ = ["Submission", "SourceFile", "find_submissions", "find_references", "read_submission"]

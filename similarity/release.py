@@ -1,25 +1,16 @@
 """What the release gives every student: which functions are graded, the stub
 statements inside them, and the provided helpers that must never count.
 
-Read from the kit's own release (release/rnn_captioning/captioning): a graded
+Read from the release of the assignment compared (subject.current()): a graded
 function is one whose stub body raises NotImplementedError; every other
-function or method of the two graded files (sigmoid, temporal_affine_*,
-temporal_softmax_loss, CaptioningRNN.__init__) is a provided helper.
+function or method of the graded files is a provided helper.
 """
 import ast
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-try:
-    from autograder.paths import RELEASE_DIR
-except ImportError:  # the package used outside the kit's root
-    RELEASE_DIR = Path(__file__).resolve().parents[1] / "release" / "rnn_captioning"
-
-# The two graded files, by their role; a role is also the file's name.
-LAYERS, MODEL = "rnn_layers.py", "rnn.py"
-ROLES = (LAYERS, MODEL)
-RELEASE_PATHS = {LAYERS: "captioning/rnn_layers.py", MODEL: "captioning/classifiers/rnn.py"}
+from . import subject as subjects
 
 
 def statement_key(node):
@@ -54,12 +45,16 @@ class ReleaseFile:
     stubs: dict = field(default_factory=dict)     # graded name -> its stub FunctionDef
 
 
+def load_release(subject=None):
+    """{role: ReleaseFile} from the subject's release folder (cached per process)."""
+    return _load_release(subject or subjects.current())
+
+
 @lru_cache(maxsize=4)
-def load_release(release_dir=RELEASE_DIR):
-    """{role: ReleaseFile} from the release folder (cached per process)."""
+def _load_release(subject):
     files = {}
-    for role in ROLES:
-        text = (Path(release_dir) / RELEASE_PATHS[role]).read_text(encoding="utf-8")
+    for role in subject.roles:
+        text = (Path(subject.release_dir) / subject.path_in_folder(role)).read_text(encoding="utf-8")
         table = function_table(ast.parse(text))
         graded, provided, stubs = [], set(), {}
         for name, node in table.items():

@@ -7,7 +7,7 @@ from jinja2 import Environment
 from uploads.wording import counted
 
 from .reading import read_submission
-from .release import ROLES
+from .subject import current
 
 HTML_MAX_PAIRS = 200          # flagged pairs shown side by side (all are in the CSV)
 CONSOLE_ROWS = 20
@@ -18,7 +18,7 @@ README = "similarity/README.md"
 def format_regions(regions):
     """{'rnn_layers.py': [(45, 52), (60, 60)]} -> 'rnn_layers.py:45-52,60'."""
     parts = []
-    for role in ROLES:
+    for role in current().roles:
         spans = regions.get(role)
         if spans:
             parts.append("%s:%s" % (role, ",".join("%d-%d" % s if s[0] != s[1] else "%d" % s[0] for s in spans)))
@@ -184,7 +184,7 @@ def _file_lines(text, compared, matched):
 
 def _side(sub, name, fraction, regions, texts):
     files = []
-    for role in ROLES:
+    for role in current().roles:
         matched = set()
         for first, last in regions.get(role, []):
             matched.update(range(first, last + 1))

@@ -15,11 +15,11 @@ import numpy as np
 
 from . import fingerprints as fp
 from .extract import extract
-from .reading import ROLES, find_references, find_submissions, read_submission
+from .reading import find_references, find_submissions, read_submission
 from .release import load_release
+from .subject import current, use, using
 
 THRESHOLD = 0.65
-COMMON_DIR = Path(__file__).resolve().parent / "common"
 # Canonical code kept per submission; more is cut (a 2 MB file of generated code gives ~1 MB).
 MAX_DOC_CHARS = 200_000
 # Pairs written to similarity.csv: every pair at or above threshold * CSV_FLOOR, at least the
@@ -100,7 +100,7 @@ def prepare(path, name, reference=False, submission=None):
     if reference:
         out.texts = {role: f.text for role, f in submission.files.items() if f.text is not None}
     extracted = {}
-    for role in ROLES:
+    for role in current().roles:
         source = submission.files.get(role)
         out.files[role] = {"where": source.where, "size": source.size, "problem": source.problem}
         if source.problem:
@@ -140,7 +140,7 @@ def prepare_all(jobs, workers, progress, desc):
     results = []
     try:
         if workers > 1 and len(jobs) >= 8:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=use, initargs=(current(),)) as pool:
                 for prepared in pool.map(_prepare_job, jobs, chunksize=4):
                     results.append(prepared)
                     bar.update(1)
@@ -153,12 +153,18 @@ def prepare_all(jobs, workers, progress, desc):
     return results
 
 
-@lru_cache(maxsize=1)
-def common_documents():
-    """Canonical documents of similarity/common/: code everyone writes (boilerplate)."""
+def common_documents(subject=None):
+    """Canonical documents of code everyone writes (boilerplate): the subject's
+    baseline solutions and its release."""
+    return _common_documents(subject or current())
+
+
+@lru_cache(maxsize=2)
+def _common_documents(subject):
     docs = []
-    release = load_release()
-    for folder in sorted(p for p in COMMON_DIR.iterdir() if p.is_dir()):
+    release = load_release(subject)
+    baseline = sorted(p for p in subject.baseline_dir.iterdir() if p.is_dir()) if subject.baseline_dir.is_dir() else []
+    for folder in baseline:
         prepared = prepare(folder, folder.name)
         if prepared.doc is not None:
             docs.append(prepared.doc)
@@ -285,12 +291,20 @@ def compare_all(prepared, threshold, progress, workers=1):
 
 
 # ------------------------------------------------------------------ entry
-def run_similarity(folder, out_dir, reference=None, threshold=None, progress=True, workers=None):
+def run_similarity(folder, out_dir, reference=None, threshold=None, progress=True, workers=None, subject=None):
     """Compare the graded files of every submission in folder, pairwise and
     against the known solutions in reference; write similarity.csv,
     similarity.html, similarity.png and summary.md into out_dir.
 
+    subject: the assignment compared (similarity.subject.for_assignment);
+    default, the kit's one assignment.
+
     Student code is only read and parsed, never imported or run. Returns a Result."""
+    with using(subject or current()):
+        return _run(folder, out_dir, reference, threshold, progress, workers)
+
+
+def _run(folder, out_dir, reference, threshold, progress, workers):
     from . import report
     started = time.perf_counter()
     folder, out_dir = Path(folder), Path(out_dir)

@@ -19,11 +19,12 @@ import pytest
 from helpers import RELEASE, ROOT
 
 sys.path.insert(0, str(ROOT))
+from autograder.assignment import load  # noqa: E402
 from similarity import THRESHOLD, run_similarity  # noqa: E402
-from similarity import disguise  # noqa: E402
 from similarity.reading import read_submission  # noqa: E402
 from uploads.wording import counted  # noqa: E402
 
+disguise = load().grading_module("similarity_disguise")
 FIXTURES = ROOT / "tests" / "similarity_fixtures" / "independent"
 INDEPENDENT = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 DISGUISES = list(disguise.KINDS) + ["all"]

@@ -20,14 +20,13 @@ the number and size of the files read stop zip bombs.
 
 `layout` is anything with the assignment's `id`, `package` and
 `graded_files` ({key: path inside the package}), e.g. autograder's Assignment
-or a `Layout`.
+or a `uploads.layout.Layout`.
 """
 import os
 import shutil
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .wording import counted
@@ -282,14 +281,6 @@ def not_found_reason(assignment, notes=()):
     return ("no %s/%s found in the submission (nor a loose %s): submit the assignment folder, "
             "a zip of it, or the graded files %s" % (assignment.package, marker_file(assignment), files[0],
                                                      " and ".join(files)))
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where an assignment's graded files sit: enough for `locate` without the whole assignment."""
-    id: str
-    package: str
-    graded_files: dict                 # key -> path inside the package, e.g. {"layers": "rnn_layers.py"}
 
 
 def open_upload(upload, workdir, layout, origins=None):

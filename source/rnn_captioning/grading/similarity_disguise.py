@@ -1,6 +1,8 @@
 """Disguised copies of a submission, as plagiarists make them.
 
-Used by tests/test_similarity.py and benchmarks/similarity_scale.py, and handy
+The copy check's test material for this assignment, never shipped to a
+grading image. Used by tests/test_similarity.py and the similarity
+benchmarks (through `assignment.grading_module("similarity_disguise")`), and handy
 to see what the detector sees through: `disguise_folder(src, dst, ["rename",
 "reorder"])` writes a copy of the assignment folder src with the graded files
 changed. Every disguise keeps the code's behaviour (the test suite runs the
@@ -23,7 +25,11 @@ import textwrap
 import tokenize
 from pathlib import Path
 
-from .release import LAYERS, MODEL, RELEASE_PATHS, function_table, load_release
+from similarity.release import function_table, load_release
+from similarity.subject import current
+
+LAYERS, MODEL = current().roles
+RELEASE_PATHS = {role: current().path_in_folder(role) for role in (LAYERS, MODEL)}
 
 KINDS = ("rename", "strip_comments", "add_comments", "reorder", "comprehension", "replace_one")
 WORDS = ("alpha", "beta", "gamma", "delta", "theta", "kappa", "sigma", "omega", "tmp", "buf", "acc",
