@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from uploads.layout import default_assignment_folder
+
 from .paths import KIT_ROOT
 
 
@@ -87,8 +89,23 @@ class Assignment:
         return Path(self.grading.CHILD_OPS)
 
     @property
+    def embedded_data_dir(self):
+        """datasets/<the grading's DATA_NAME>: the data `make data` writes."""
+        return KIT_ROOT / "datasets" / self.grading.DATA_NAME
+
+    @property
     def data_dir(self):
-        return Path(os.environ.get("AUTOGRADER_DATA_DIR", KIT_ROOT / "datasets" / self.grading.DATA_NAME))
+        return Path(os.environ.get("AUTOGRADER_DATA_DIR", self.embedded_data_dir))
+
+    @property
+    def data_environment(self):
+        """The environment variable the notebooks read their data folder from."""
+        return self.grading.DATA_ENVIRONMENT
+
+    @property
+    def notebooks(self):
+        """The notebooks the parts live in (their names without .ipynb), in rubric order."""
+        return tuple(dict.fromkeys(part.notebook for part in self.parts.values()))
 
     @property
     def auto_parts(self):
@@ -123,14 +140,7 @@ def read_parts(rubric):
 
 def default_folder():
     """AUTOGRADER_ASSIGNMENT, else the one folder source/<id>/ that has grading/."""
-    forced = os.environ.get("AUTOGRADER_ASSIGNMENT")
-    if forced:
-        return Path(forced).resolve()
-    found = sorted(p.parent.parent for p in (KIT_ROOT / "source").glob("*/grading/__init__.py"))
-    if len(found) != 1:
-        raise RuntimeError("expected one assignment with a grading/ folder under %s, found %d"
-                           % (KIT_ROOT / "source", len(found)))
-    return found[0]
+    return default_assignment_folder(KIT_ROOT)
 
 
 def _import_grading(folder, assignment_id):

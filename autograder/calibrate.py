@@ -6,9 +6,11 @@ and report, per check, the worst measured error against its tolerance.
 The submission graded is the assignment's calibration submission
 (grading.calibration_submission): correct code written differently from the
 reference, so float64 errors are real rounding differences, not zeros. The
-overfit checks are seed-independent; they are run once for the reference and
-once for that submission. The assignment may add its own study
-(grading.calibration_appendix), e.g. the overfit loss over training seeds.
+long checks (trainings) are seed-independent; they are run once for the
+reference and once for that submission. The assignment words the table's
+introduction (grading.calibration_intro), says which of its metrics are
+thresholds or exact matches (grading.METRIC_KINDS), and may add its own study
+(grading.calibration_appendix), e.g. a training's loss over training seeds.
 """
 import argparse
 import subprocess
@@ -27,17 +29,31 @@ def grade(submission, out_dir, seed, select):
     return results
 
 
+# How a metric's margin reads: an error bound (tolerance / worst error), a
+# threshold the value must stay below, or an exact match. Set per metric name
+# by the assignment (grading.METRIC_KINDS); an error bound unless it says otherwise.
+ERROR_BOUND, THRESHOLD, EXACT = "error bound", "threshold", "exact"
+
+
+def long_parts_expression(task):
+    """The -k expression of the parts with a long check, e.g. "(train_a or train_b)"."""
+    names = sorted({part.id for part, check in task.checks() if check.long})
+    return "(%s)" % " or ".join(names) if names else None
+
+
 def calibrate(seeds, jobs):
     task = assignment.load()
     work = Path(tempfile.mkdtemp(prefix="calibrate-"))
     reference = task.folder
     correct = task.grading.calibration_submission(reference, work / "classic" / task.id)
+    long_parts = long_parts_expression(task)
+    short = "not %s" % long_parts if long_parts else None
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        runs = list(pool.map(lambda s: grade(correct, work / ("out%d" % s), s, "not overfit"), range(seeds)))
-        overfit = list(pool.map(lambda sub: grade(sub, work / ("overfit_" + sub.parent.name), 0, "overfit"),
-                                [reference, correct]))
+        runs = list(pool.map(lambda s: grade(correct, work / ("out%d" % s), s, short), range(seeds)))
+        trainings = list(pool.map(lambda sub: grade(sub, work / ("long_" + sub.parent.name), 0, long_parts),
+                                  [reference, correct])) if long_parts else []
     table = {}
-    for results in runs + overfit:
+    for results in runs + trainings:
         for test in results["tests"]:
             entry = table.setdefault(test["name"], {"worst": 0.0, "tolerance": test["extra_data"]["tolerance"],
                                                     "metric": test["extra_data"]["metric"], "failures": 0,
@@ -49,25 +65,23 @@ def calibrate(seeds, jobs):
     return table
 
 
-def markdown(table, seeds):
+def markdown(table, seeds, intro="", metric_kinds=None):
+    kinds = metric_kinds or {}
     lines = ["# Tolerances and their margins", "",
-             "Measured by `python -m autograder.calibrate --seeds %d`: a correct submission written "
-             "differently from the reference (`CLASSIC_CORRECT` in `classic.py`) graded under %d hidden "
-             "seeds (`AUTOGRADER_HIDDEN_SEED` = 0..%d). Margin = tolerance / worst error; the overfit rows "
-             "are the reference and the classic submission trained once each (the seeds fix the training seed)."
-             % (seeds, seeds, seeds - 1), "",
-             "Where the bounds come from: float64 comparisons with the reference use the notebook's elementwise "
-             "relative error and the notebook's bounds (`check_data.TOLERANCES`); float32 results and "
-             "finite differences use the scaled error max|a-b|/max|b| with the bounds in "
-             "`grading/tolerances.py`; sampling must match exactly (hidden models are drawn so no greedy "
-             "choice is a near tie: best-minus-second score > 1e-3).", "",
-             "| check | metric | tolerance | worst error | margin | failures / runs |",
-             "| --- | --- | --- | --- | --- | --- |"]
+             "Measured by `python -m autograder.calibrate --seeds %d`: the assignment's calibration submission "
+             "(correct code written differently from the reference) graded under %d hidden seeds "
+             "(`AUTOGRADER_HIDDEN_SEED` = 0..%d). Margin = tolerance / worst error; the long checks' rows "
+             "are the reference and the calibration submission trained once each." % (seeds, seeds, seeds - 1), ""]
+    if intro:
+        lines += [intro, ""]
+    lines += ["| check | metric | tolerance | worst error | margin | failures / runs |",
+              "| --- | --- | --- | --- | --- | --- |"]
     for name, entry in table.items():
         tolerance, worst = entry["tolerance"], entry["worst"]
-        if entry["metric"] == "training loss":
+        kind = kinds.get(entry["metric"], ERROR_BOUND)
+        if kind == THRESHOLD:
             margin = "%.1fx below" % (tolerance / worst) if worst else "-"
-        elif entry["metric"] == "rows that differ":
+        elif kind == EXACT:
             margin = "exact match"
         else:
             margin = _times(tolerance / worst) if worst else "error 0"
@@ -75,7 +89,7 @@ def markdown(table, seeds):
             name, entry["metric"], _bound(tolerance), worst, margin,
             entry["failures"], entry["runs"]))
     measured = [(entry["tolerance"] / entry["worst"], name) for name, entry in table.items()
-                if entry["worst"] and entry["metric"] not in ("training loss", "rows that differ")]
+                if entry["worst"] and kinds.get(entry["metric"], ERROR_BOUND) == ERROR_BOUND]
     if measured:
         lines += ["", "Smallest margin of an error check: %s (%s)." % (_times(min(measured)[0]), min(measured)[1])]
     return "\n".join(lines) + "\n"
@@ -100,8 +114,10 @@ def main(argv=None):
                         help="training seeds of the assignment's own study, if it has one (0: skip)")
     parser.add_argument("--write", help="write the Markdown table here")
     args = parser.parse_args(argv)
-    text = markdown(calibrate(args.seeds, args.jobs), args.seeds)
-    appendix = getattr(assignment.load().grading, "calibration_appendix", None)
+    grading = assignment.load().grading
+    intro = getattr(grading, "calibration_intro", lambda: "")()
+    text = markdown(calibrate(args.seeds, args.jobs), args.seeds, intro, getattr(grading, "METRIC_KINDS", {}))
+    appendix = getattr(grading, "calibration_appendix", None)
     if args.training_seeds and appendix:
         text += appendix(args.training_seeds)
     if args.write:

@@ -42,8 +42,6 @@ METRIC_HELP = {
     "scaled error": ("scaled error: the largest |yours - expected| divided by the largest |expected|, an error "
                      "relative to the array's scale, used where values near zero make the elementwise "
                      "relative error meaningless (float32 results, gradients)"),
-    "training loss": ("training loss: the loss of your trained parameters on the whole small training set, "
-                      "recomputed by the grader with the reference model"),
 }
 ALWAYS_EXPLAINED = ("relative error", "scaled error")
 

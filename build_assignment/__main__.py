@@ -71,7 +71,7 @@ def build(out_root, execute=True, jobs=1):
     timings["release"] = time.perf_counter() - t
     log("release/ written in %.1f s" % timings["release"])
 
-    previous = tempfile.mkdtemp(prefix="captioning-previous-")
+    previous = tempfile.mkdtemp(prefix="kit-previous-")
     try:
         old_dest = solutions_dir(out_root)
         if os.path.isdir(old_dest):
@@ -114,7 +114,7 @@ def report_against(built_root, committed_root=ROOT):
 
 def check(committed_root=ROOT):
     """Build into a temporary root and report the differences with the committed copies."""
-    with tempfile.TemporaryDirectory(prefix="captioning-build-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kit-build-") as tmp:
         build(tmp)
         return report_against(tmp, committed_root)
 

@@ -3,7 +3,7 @@
 The kernel is the registered `python3` kernel (the .venv's, installed by the
 Makefile with `ipykernel install --sys-prefix`), started in the notebook's own
 folder so that `import captioning` finds the package beside it, with
-CAPTIONING_DATA pointing at the embedded dataset. Volatile metadata (timings,
+the assignment's data variable (e.g. CAPTIONING_DATA) pointing at the embedded dataset. Volatile metadata (timings,
 the interpreter's exact version in language_info) is dropped, so that only
 the outputs themselves can vary between builds.
 """
@@ -14,15 +14,15 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
-from .paths import EMBEDDED_DATA
+from .paths import DATA_ENVIRONMENT, EMBEDDED_DATA
 
-CELL_TIMEOUT = 900   # seconds per cell; the slowest (the LSTM overfit) takes far less
+CELL_TIMEOUT = 900   # seconds per cell; the slowest (a training) takes far less
 
 
 @contextlib.contextmanager
 def kernel_environment(data_dir):
     """The kernel inherits this process's environment: pin what it sees."""
-    wanted = {"CAPTIONING_DATA": data_dir, "PYTHONHASHSEED": "0", "MPLBACKEND": "agg",
+    wanted = {DATA_ENVIRONMENT: data_dir, "PYTHONHASHSEED": "0", "MPLBACKEND": "agg",
               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)

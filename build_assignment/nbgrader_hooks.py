@@ -47,7 +47,7 @@ def install_release_stubs():
     # the destination folder: a release that still held a solution would go out
     # silently. So the copying step itself is extended here.
     from nbgrader.converters import GenerateAssignment
-    if getattr(GenerateAssignment, "_captioning_kit_stubs", False):
+    if getattr(GenerateAssignment, "_kit_release_stubs", False):
         return
     copy_files = GenerateAssignment.init_assignment
 
@@ -57,7 +57,7 @@ def install_release_stubs():
                           self._format_dest(assignment_id, student_id))
 
     GenerateAssignment.init_assignment = init_assignment
-    GenerateAssignment._captioning_kit_stubs = True
+    GenerateAssignment._kit_release_stubs = True
 
 
 def package_rename_hook(release_root):

@@ -7,9 +7,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_DIR = str(default_folder())
 ASSIGNMENT = os.path.basename(SOURCE_DIR)
 RUBRIC = os.path.join(SOURCE_DIR, "rubric.json")
-NOTEBOOKS = ("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb")
-# The embedded dataset the solutions notebooks are executed on (`make data`).
-EMBEDDED_DATA = os.path.join(ROOT, "datasets", "synthetic_captioning")
+NOTEBOOKS = tuple("%s.ipynb" % name for name in load(SOURCE_DIR).notebooks)
+# The embedded dataset the solutions notebooks are executed on (`make data`),
+# and the environment variable that points them at it.
+EMBEDDED_DATA = str(load(SOURCE_DIR).embedded_data_dir)
+DATA_ENVIRONMENT = load(SOURCE_DIR).data_environment
 
 # Never part of a generated folder: caches, checkpoints, local data copies,
 # and the assignment's hidden side (grading/).

@@ -34,7 +34,7 @@ def put_interpreter_tools_on_path():
 def build_release(out_root):
     dest = release_dir(out_root)
     put_interpreter_tools_on_path()
-    with tempfile.TemporaryDirectory(prefix="captioning-gradebook-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kit-gradebook-") as tmp:
         config = load_course_config()
         config.CourseDirectory.root = ROOT
         config.CourseDirectory.release_directory = os.path.join(os.path.abspath(out_root), "release")

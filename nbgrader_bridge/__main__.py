@@ -17,6 +17,7 @@ import argparse
 import sys
 
 from autograder.cli import SubcommandParser
+from autograder.assignment import default_folder
 from autograder.paths import KIT_ROOT
 from uploads.wording import counted, installed_command
 
@@ -24,7 +25,7 @@ from .import_grades import ImportProblem, import_grades, summary_line
 
 TOP_EPILOG = """\
 examples:
-  %(prog)s import-grades out/graded --assignment rnn_captioning
+  %(prog)s import-grades out/graded --assignment {assignment}
   %(prog)s import-grades --help     # the layout it reads, more examples, its exit status
 
 exit status:
@@ -34,9 +35,9 @@ exit status:
 
 EPILOG = """\
 examples:
-  %(prog)s out/graded --assignment rnn_captioning                    # a grade-batch folder
-  %(prog)s out/graded --assignment rnn_captioning --known-students-only
-  %(prog)s out/graded/alice --assignment rnn_captioning --student alice
+  %(prog)s out/graded --assignment {assignment}                    # a grade-batch folder
+  %(prog)s out/graded --assignment {assignment} --known-students-only
+  %(prog)s out/graded/alice --assignment {assignment} --student alice
 
 expected layout of RESULTS (what the grader writes):
   RESULTS/<student>/results.json    a batch folder from `captioning-autograder grade-batch`;
@@ -60,17 +61,25 @@ exit status:
 """
 
 
+def _for_the_assignment(text):
+    """The examples with the kit's assignment id (when there is one assignment)."""
+    try:
+        return text.replace("{assignment}", default_folder().name)
+    except RuntimeError:
+        return text.replace("{assignment}", "ID")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog=installed_command("nbgrader_bridge.__main__:main", fallback="python -m nbgrader_bridge"),
         description="Put the sandboxed grader's scores into nbgrader's gradebook.",
-        epilog=TOP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_for_the_assignment(TOP_EPILOG), formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=SubcommandParser)
     command = commands.add_parser("import-grades", help="put the sandboxed grader's scores into gradebook.db",
                                   description="Write the sandboxed grader's score of each automatic part "
                                               "into the matching autograder cell of nbgrader's gradebook.",
-                                  epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                  epilog=_for_the_assignment(EPILOG), formatter_class=argparse.RawDescriptionHelpFormatter)
     command.add_argument("results", help="a grade folder (with results.json) or a batch folder")
     command.add_argument("--assignment", required=True)
     command.add_argument("--student", help="the student id (default: the grade folder's name; "

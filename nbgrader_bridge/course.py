@@ -12,12 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.assignment import default_folder
+from autograder.assignment import default_folder, load
 
 KIT_ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = default_folder().name
-COPIED_FOLDERS = ("build_assignment", "source", "autograder", "nbgrader_bridge")
-DATASET = Path("datasets") / "synthetic_captioning"
+COPIED_FOLDERS = ("build_assignment", "source", "autograder", "nbgrader_bridge", "uploads", "similarity")
+DATASET = load().embedded_data_dir.relative_to(KIT_ROOT)
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "datasets")
 
 
@@ -31,7 +31,7 @@ class Course:
         # nbgrader starts kernels with `python` from PATH: make it this interpreter's.
         self.env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
         # The notebooks must find the data from autograded/<student>/, as on a real course.
-        self.env.pop("CAPTIONING_DATA", None)
+        self.env.pop(load().data_environment, None)
 
     @property
     def gradebook_url(self):

@@ -63,3 +63,87 @@ def test_pytest_runs_the_hidden_checks_of_the_registry(correct_submission, tmp_p
                               cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert proc.returncode == code, proc.stdout[-3000:]
         assert ("4 passed" if code == 0 else "4 failed") in proc.stdout    # its four checks
+
+
+def affine_student(folder, body):
+    """A student of the affine fixture whose affine.py has its own helper and body."""
+    package = folder / "layers_pkg"
+    package.mkdir(parents=True)
+    (package / "affine.py").write_text(body)
+    return folder
+
+
+AFFINE_A = '''
+
+def _flatten(x):
+    rows = x.shape[0]
+    width = 1
+    for size in x.shape[1:]:
+        width = width * size
+    return x.reshape(rows, width)
+
+
+def _check_shapes(flat, w, b):
+    if flat.shape[1] != w.shape[0]:
+        raise ValueError("inputs have %d features, weights expect %d" % (flat.shape[1], w.shape[0]))
+    if b.shape[0] != w.shape[1]:
+        raise ValueError("bias has %d entries, weights give %d outputs" % (b.shape[0], w.shape[1]))
+    return flat.shape[0], w.shape[1]
+
+
+def _matmul(left, right, rows, columns):
+    result = left.dot(right)
+    assert result.shape == (rows, columns)
+    return result
+
+
+def _add_bias(total, b, columns):
+    for column in range(columns):
+        total[:, column] = total[:, column] + b[column]
+    return total
+
+
+def _clean(total):
+    finite = total == total
+    if not finite.all():
+        raise FloatingPointError("the affine output has NaN entries")
+    return total * 1.0
+
+
+def affine_forward(x, w, b):
+    flat = _flatten(x)
+    rows, columns = _check_shapes(flat, w, b)
+    total = _matmul(flat, w, rows, columns)
+    total = _add_bias(total, b, columns)
+    return _clean(total)
+'''
+AFFINE_B = '''
+def affine_forward(x, w, b):
+    import numpy
+    out = numpy.einsum("nd,dm->nm", numpy.asarray(x).reshape(len(x), -1), w)
+    out += numpy.broadcast_to(b, out.shape)
+    if out.ndim != 2:
+        raise ValueError("expected a matrix")
+    return out
+'''
+
+
+def test_the_copy_check_compares_a_second_assignment(tmp_path):
+    """similarity/ takes its files, release and package from the assignment it is
+    given: the affine fixture's two copies are flagged, the third student is not."""
+    from similarity import run_similarity
+    from similarity.subject import for_assignment
+
+    release = tmp_path / "kit" / "release" / "affine_demo" / "layers_pkg"
+    release.mkdir(parents=True)
+    (release / "affine.py").write_text("def affine_forward(x, w, b):\n    raise NotImplementedError\n")
+    subject = for_assignment(FIXTURE, kit_root=tmp_path / "kit")
+    assert subject.roles == ("affine.py",) and subject.packages == ("layers_pkg",)
+    batch = tmp_path / "batch"
+    affine_student(batch / "ann", AFFINE_A)
+    affine_student(batch / "ben", AFFINE_A.replace("total", "acc").replace("column", "j"))
+    affine_student(batch / "cat", AFFINE_B)
+    result = run_similarity(batch, tmp_path / "out", progress=False, workers=1, subject=subject)
+    flagged = {frozenset((pair.a, pair.b)) for pair in result.flagged}
+    assert flagged == {frozenset(("ann", "ben"))}, [(p.a, p.b, p.score) for p in result.pairs]
+    assert (tmp_path / "out" / "similarity.csv").is_file()
