@@ -29,6 +29,7 @@ import jinja2
 
 from .batch_status import NOT_IMPORTABLE, UNREADABLE
 from .report import NOT_IMPLEMENTED_HINTS, code_spans, says_not_implemented
+from .scoring import part_scores
 from uploads.wording import counted
 
 MAX_ROW_LABEL = "(max points)"
@@ -38,15 +39,9 @@ FULL, PARTIAL, ZERO = "full marks", "partial credit", "0 points"
 
 
 def hint_catalogue(task):
-    """{hint id: template} of the assignment's catalogue of mistakes (its `HINTS`, in grading/ or
-    in the reference package's `diagnosis` module), {fields} unfilled; {} when it has none."""
-    catalogue = getattr(task.grading, "HINTS", None)
-    if catalogue is None:
-        try:
-            catalogue = getattr(task.reference().module("diagnosis"), "HINTS", None)
-        except ImportError:
-            catalogue = None
-    return dict(catalogue or {})
+    """{hint id: template} of the assignment's catalogue of mistakes (grading's
+    `hint_catalogue()`), {fields} unfilled; {} when it has none."""
+    return dict(getattr(task.grading, "hint_catalogue", dict)() or {})
 
 
 def unfilled(template):
@@ -82,14 +77,6 @@ def filled_hint(template, messages):
         if match:
             return match.group(0).strip()
     return None
-
-
-def part_scores(results):
-    scores = {}
-    for test in results["tests"]:
-        part = test["extra_data"]["part"]
-        scores[part] = scores.get(part, 0.0) + test["score"]
-    return scores
 
 
 def report_link(out, student):
