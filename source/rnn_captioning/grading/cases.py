@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 
+from .cells import CELLS
 from .public import public_module
 
 # numpy's global generator is shared by the lanes, which run checks in threads. A
@@ -116,7 +117,7 @@ def random_params(shapes, rng, dtype, scale=1.0, saturated=False):
 
 
 def param_shapes(cell_type, D, W, H, V):
-    G = 4 * H if cell_type == "lstm" else H
+    G = CELLS[cell_type].gates * H
     return {"W_proj": (D, H), "b_proj": (H,), "W_embed": (V, W), "Wx": (W, G), "Wh": (H, G),
             "b": (G,), "W_vocab": (H, V), "b_vocab": (V,)}
 

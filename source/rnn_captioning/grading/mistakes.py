@@ -10,6 +10,8 @@ The words each mistake is told with are the public catalogue
 """
 import numpy as np
 
+from .cells import CELLS, greedy_decode
+
 # ---------------------------------------------------------------------------
 # Building blocks (float64)
 # ---------------------------------------------------------------------------
@@ -280,7 +282,7 @@ def loss_with(ref, case, model_class, mask_rule="targets", targets="captions_out
             "captions_in": captions_in != null, "captions_out": captions_out != null}[mask_rule]
     h0, _ = basic.affine_forward(case["features"], p["W_proj"], p["b_proj"])
     words, _ = layers.word_embedding_forward(captions_in, p["W_embed"])
-    forward = layers.rnn_forward if case["cell_type"] == "rnn" else layers.lstm_forward
+    forward = getattr(layers, CELLS[case["cell_type"]].forward)
     hidden, _ = forward(words, h0, p["Wx"], p["Wh"], p["b"])
     scores, _ = layers.temporal_affine_forward(hidden, p["W_vocab"], p["b_vocab"])
     loss, _ = layers.temporal_softmax_loss(scores, truth, mask)
@@ -313,26 +315,7 @@ def loss_hint(ref, case, loss, expected_loss, grads, expected_grads, tolerance):
 def greedy_with(ref, case, feed="previous", reset_cell=False, zero_state=False):
     """The reference's greedy decoding with one piece changed (what is fed back,
     whether the LSTM cell is carried, where the hidden state starts)."""
-    layers = ref.module("rnn_layers")
-    p = {k: np.asarray(v, dtype=np.float64) for k, v in case["params"].items()}
-    features = np.asarray(case["features"], dtype=np.float64)
-    vocab = case["word_to_idx"]
-    N = features.shape[0]
-    h = np.zeros((N, p["Wh"].shape[0])) if zero_state else features @ p["W_proj"] + p["b_proj"]
-    c = np.zeros_like(h)
-    word = np.full(N, vocab["<START>"])
-    captions = np.full((N, case["max_length"]), vocab["<NULL>"])
-    for t in range(case["max_length"]):
-        x = p["W_embed"][word]
-        if case["cell_type"] == "rnn":
-            h, _ = layers.rnn_step_forward(x, h, p["Wx"], p["Wh"], p["b"])
-        else:
-            h, c, _ = layers.lstm_step_forward(x, h, np.zeros_like(c) if reset_cell else c, p["Wx"], p["Wh"], p["b"])
-        chosen = (h @ p["W_vocab"] + p["b_vocab"]).argmax(axis=1)
-        captions[:, t] = chosen
-        word = {"previous": chosen, "start": np.full(N, vocab["<START>"]),
-                "null": np.full(N, vocab["<NULL>"])}[feed]
-    return captions
+    return greedy_decode(ref.module("rnn_layers"), case, feed, reset_cell, zero_state)[0]
 
 
 SAMPLE_MISTAKES = [("start_fed_every_step", dict(feed="start")), ("feedback", dict(feed="null")),
@@ -342,7 +325,7 @@ SAMPLE_MISTAKES = [("start_fed_every_step", dict(feed="start")), ("feedback", di
 def sample_mistake_results(ref, case):
     """[(hint id, that decoding mistake's captions)] for a sampling case."""
     return [(hint_id, greedy_with(ref, case, **change)) for hint_id, change in SAMPLE_MISTAKES
-            if hint_id != "cell_not_carried" or case["cell_type"] == "lstm"]
+            if hint_id != "cell_not_carried" or CELLS[case["cell_type"]].carries_cell]
 
 
 def batch_loop_tips(ctx, part):

@@ -14,6 +14,7 @@ from autograder.assignment import Check
 from autograder.compare import Outcome, Precision, combine, compare_outputs, problem_with
 
 from . import cases, mistakes, replacements, titles, tolerances
+from .cells import greedy_decode
 from .student import Student
 from .tolerances import LIMITS
 
@@ -175,23 +176,7 @@ def loss_edge_models(ctx, cell_type):
 def greedy_margin(ref, case):
     """Smallest gap between the best and second-best word score over the reference's
     greedy decoding: a tiny gap would let rounding pick another (equally right) word."""
-    layers, p = ref.module("rnn_layers"), {k: np.asarray(v, dtype=np.float64) for k, v in case["params"].items()}
-    h = case["features"] @ p["W_proj"] + p["b_proj"]
-    c = np.zeros_like(h)
-    word = np.full(h.shape[0], case["word_to_idx"]["<START>"])
-    margin = np.inf
-    for _ in range(case["max_length"]):
-        x = p["W_embed"][word]
-        if case["cell_type"] == "rnn":
-            h, _ = layers.rnn_step_forward(x, h, p["Wx"], p["Wh"], p["b"])
-        else:
-            h, c, _ = layers.lstm_step_forward(x, h, c, p["Wx"], p["Wh"], p["b"])
-        scores = h @ p["W_vocab"] + p["b_vocab"]
-        top = np.sort(scores, axis=1)
-        if top.shape[1] > 1:
-            margin = min(margin, float(np.min(top[:, -1] - top[:, -2])))
-        word = scores.argmax(axis=1)
-    return margin
+    return greedy_decode(ref.module("rnn_layers"), case)[1]
 
 
 def sample_cases(ref, cell_type, purpose, dtype, shapes, saturated=False):
