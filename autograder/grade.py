@@ -132,7 +132,8 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         scored, summaries = scoring.score(rows, task.parts)
         grade = report.Grade(label or str(submission_path), isolation, scored, summaries,
                              time.monotonic() - started, notes, _logs(log), curves,
-                             getattr(task.grading, "METRIC_HELP", {}), import_failures)
+                             metric_help=getattr(task.grading, "METRIC_HELP", {}), import_failures=import_failures,
+                             curve_wording=getattr(task.grading, "CURVE_WORDING", {}))
         report.write_all(grade, Path(out_dir))
         return grade, unreadable
     finally:

@@ -1,5 +1,6 @@
 """Writes the grade of one submission: results.json (Gradescope's schema),
-report.md and report.html (with the overfit loss curves as an embedded PNG).
+report.md and report.html (with the curves long checks draw, e.g. a training's
+loss, as an embedded PNG).
 
 Student output appears only as text, escaped (HTML autoescape; Markdown code
 blocks with a fence longer than any run of backticks in the text), with
@@ -68,6 +69,7 @@ class Grade:
     curves: dict = field(default_factory=dict)
     metric_help: dict = field(default_factory=dict)  # the assignment's own measures: name -> one line
     import_failures: dict = field(default_factory=dict)  # graded file -> why it could not be imported
+    curve_wording: dict = field(default_factory=dict)  # how the assignment names its curves (CURVE_WORDING)
 
     @property
     def score(self):
@@ -276,10 +278,20 @@ def retitle(markdown, name):
     return "# Grade report: %s\n%s" % (clean(name), others) if first.startswith("# Grade report:") else markdown
 
 
-def loss_curve_png(curves):
-    """The overfit runs' loss per iteration with the threshold, as PNG bytes (or None)."""
+# How the reports name the curves long checks draw, unless the assignment says
+# otherwise (grading.CURVE_WORDING); {name} is the curve's name.
+CURVE_WORDING = {"heading": "Curves", "title": "{name}", "alt": "curves", "quantity": "value"}
+
+
+def curve_words(grade):
+    return {**CURVE_WORDING, **grade.curve_wording}
+
+
+def curve_png(curves, words=CURVE_WORDING):
+    """Each long check's value per iteration with its threshold, as PNG bytes (or None)."""
     if not curves:
         return None
+    words = {**CURVE_WORDING, **words}
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -287,14 +299,14 @@ def loss_curve_png(curves):
     for ax, (cell, curve) in zip(axes[0], curves.items()):
         history = curve["history"]
         if len(history):
-            ax.plot(range(1, len(history) + 1), history, label="loss per iteration (your run)")
+            ax.plot(range(1, len(history) + 1), history, label="%s per iteration (your run)" % words["quantity"])
         ax.axhline(curve["threshold"], color="red", linestyle="--", label="threshold %g" % curve["threshold"])
         if curve.get("final_loss") is not None and math.isfinite(curve["final_loss"]):
             ax.scatter([max(len(history), 1)], [curve["final_loss"]], color="black", zorder=3,
                        label="recomputed by the grader: %.3g" % curve["final_loss"])
-        ax.set_title("Overfitting the small set (%s)" % cell)
+        ax.set_title(words["title"].format(name=cell))
         ax.set_xlabel("iteration")
-        ax.set_ylabel("loss")
+        ax.set_ylabel(words["quantity"])
         if len(history) and all(math.isfinite(v) and v > 0 for v in history):
             ax.set_yscale("log")
         ax.legend(fontsize=8)
@@ -352,11 +364,12 @@ def report_markdown(grade):
     else:
         lines.append("No other check to show.")
     if grade.curves:
-        lines += ["", "## Overfitting", ""]
+        words = curve_words(grade)
+        lines += ["", "## %s" % words["heading"], ""]
         for cell, curve in grade.curves.items():
             final = curve.get("final_loss")
-            lines.append("- %s: loss recomputed by the grader %s (threshold %g); the HTML report plots the curve."
-                         % (cell, "n/a" if final is None else "%.4g" % final, curve["threshold"]))
+            lines.append("- %s: %s recomputed by the grader %s (threshold %g); the HTML report plots the curve."
+                         % (cell, words["quantity"], "n/a" if final is None else "%.4g" % final, curve["threshold"]))
     logs = shown_logs(grade, views)
     if logs:
         lines += ["", "## Output of your code", ""]
@@ -411,7 +424,7 @@ above; their checks and logs are left out.</p>{% endif %}
 </tr>{% endfor %}</table>
 <p>How to read the errors:</p><ul>{% for line in metrics %}<li>{{ line }}</li>{% endfor %}</ul>
 {% else %}<p>No other check to show.</p>{% endif %}
-{% if png %}<h2>Overfitting</h2><img alt="overfit loss curves" src="data:image/png;base64,{{ png }}">{% endif %}
+{% if png %}<h2>{{ curve_words.heading }}</h2><img alt="{{ curve_words.alt }}" src="data:image/png;base64,{{ png }}">{% endif %}
 {% if logs %}<h2>Output of your code</h2>
 {% for title, stdout, stderr, status, seconds in logs %}<h3>{{ title }} ({{ status }}, {{ '%.1f' % seconds }} s)</h3>
 {% if stdout.strip() %}<pre>{{ stdout }}</pre>{% endif %}{% if stderr.strip() %}<pre>{{ stderr }}</pre>{% endif %}{% endfor %}{% endif %}
@@ -423,10 +436,10 @@ def report_html(grade):
     environment = jinja2.Environment(autoescape=True)
     environment.filters["code"] = code_spans
     views = part_views(grade)
-    png = loss_curve_png(grade.curves)
+    png = curve_png(grade.curves, grade.curve_wording)
     rows = [row for view in views if view.status == "graded" for row in view.rows]
     return environment.from_string(HTML_TEMPLATE).render(
-        grade=grade, submission=clean(grade.submission), views=views, rows=rows,
+        grade=grade, submission=clean(grade.submission), views=views, rows=rows, curve_words=curve_words(grade),
         collapsed=sum(view.status == "not implemented" for view in views),
         notes=headline_notes(grade, views), metrics=explained_metrics(rows, grade.metric_help), error_text=error_text,
         manual=manual_text(grade),

@@ -68,51 +68,44 @@ class InKernelRun:
 
 class InKernelSandbox:
     """Stands in for sandbox.Sandbox: runs the child's calling code on the
-    student's package already imported in this kernel."""
+    student's package already imported in this kernel.
+
+    An op the assignment runs once per kernel (grading.IN_KERNEL_ONCE: op name ->
+    the request field that tells its runs apart, e.g. a training per cell type)
+    is run the first time and its reply reused after: every check of the parts
+    that use it reads the same run, as in the sandbox, without training again."""
 
     def __init__(self, task):
         self.task = task
-        self.trained = {}     # cell type -> (params, loss history) of a run made here: one per kernel
+        self.once = dict(getattr(task.grading, "IN_KERNEL_ONCE", {}))
+        self.replies = {}     # (op, its run's key) -> the reply of the run made here
 
     def call(self, arrays, meta, limits=None, oracle=None):
         started = time.monotonic()
         ops = child_operations(self.task)
         asked_before, childlib.ORACLE = childlib.ORACLE, oracle     # replaced functions ask it directly
         try:
-            if meta["op"] == "overfit" and not meta.get("replace"):
-                reply, fatal = child.run_request(dict(meta, op="in_kernel_overfit"), arrays,
-                                                 _OverfitOps(self, ops), meta["package"])
+            if meta["op"] in self.once and not meta.get("replace"):
+                reply, fatal = self.run_once(meta, arrays, ops)
             else:
                 reply, fatal = child.run_request(meta, arrays, ops, meta["package"])
         finally:
             childlib.ORACLE = asked_before
         return InKernelRun(dict(reply), reply, fatal, time.monotonic() - started)
 
-    def overfit(self, meta, arrays, modules, reply, ops):
-        """One training run with the grader's settings, once per kernel. The
-        notebook's own runs are not reused: the grader's are smaller, and the
-        RNN's trains on other captions."""
-        cell_type = meta["cell_type"]
-        if cell_type not in self.trained:
-            fresh = childlib.Reply()
-            ops.OPERATIONS["overfit"](meta, arrays, modules, fresh)
-            if fresh.errors:
-                reply.errors.update(fresh.errors)
-                return
-            self.trained[cell_type] = ({k[len("param:"):]: v for k, v in fresh.items()
-                                        if k.startswith("param:")}, fresh["loss_history"])
-        params, history = self.trained[cell_type]
-        for name, value in params.items():
-            reply["param:%s" % name] = np.array(value, copy=True)
-        reply["loss_history"] = np.asarray(history, dtype=np.float64)
-
-
-class _OverfitOps:
-    """An operations table whose overfit reuses this kernel's training run."""
-
-    def __init__(self, sandbox, ops):
-        self.OPERATIONS = {"in_kernel_overfit": lambda meta, arrays, modules, reply:
-                           sandbox.overfit(meta, arrays, modules, reply, ops)}
+    def run_once(self, meta, arrays, ops):
+        """(reply, fatal) of the op's first run with this key; a copy of it afterwards.
+        A run that failed is not kept: the next check runs it again."""
+        key = (meta["op"], meta[self.once[meta["op"]]])
+        if key not in self.replies:
+            reply, fatal = child.run_request(meta, arrays, ops, meta["package"])
+            if fatal or reply.errors:
+                return reply, fatal
+            self.replies[key] = reply
+        kept, reply = self.replies[key], childlib.Reply()
+        reply.update({name: np.array(value, copy=True) for name, value in kept.items()})
+        reply.warnings, reply.notes = dict(kept.warnings), dict(kept.notes)
+        return reply, None
 
 
 # ---------------------------------------------------------------------------
@@ -165,11 +158,11 @@ def hidden_rows(part_id, task):
 def public_failure(part, task):
     """The public check's verdict (None when it passes), from the student's public_checks.
 
-    An overfit part has none here: its hidden check already measured what
-    `selfcheck.py --overfit` measures, the loss of the grader's run on every
-    training caption, and the notebook's own run is the cell's visible assert.
+    A part with a long check (a training) has none here: its hidden check already
+    measured what the self-check measures of the grader's run, and the notebook's
+    own run is the cell's visible assert.
     """
-    if part.startswith("overfit_"):
+    if any(check.long for check in task.parts[part].checks):
         return None
     public_checks = importlib.import_module("%s.public_checks" % task.package)
     outcome = public_checks.run_check(part)

@@ -9,14 +9,15 @@ points, the package name, the files students write and the policy.
 - layer_checks.py, model_checks.py, overfit_check.py: the checks
 - public.py: the public package's modules (the notebook's signatures, inputs, diagnoses)
 - cases.py: the hidden inputs;  tolerances.py: bounds and time budgets
+- cells.py: the two cell types in one table, and the reference's greedy decoding
 - student.py: requests to the sandboxed child;  child_ops.py: their answers, inside it
 - mutants.py: wrong implementations every check must catch
 - replacements.py: a failing check judged again with the functions it calls, charged elsewhere, replaced
 - notebook_diagnoses.py: the mistakes' results on the notebook's inputs, written into the package by the build
 """
 from .parts import declare  # noqa: F401
-from .settings import (CHILD_OPS, DATA_ENVIRONMENT, DATA_FILES, DATA_NAME, METRIC_HELP,  # noqa: F401
-                       METRIC_KINDS, SOURCE_PACKAGE)
+from .settings import (CHILD_OPS, CURVE_WORDING, DATA_ENVIRONMENT, DATA_FILES, DATA_NAME, METRIC_HELP,  # noqa: F401
+                       IN_KERNEL_ONCE, METRIC_KINDS, SOURCE_PACKAGE)
 
 
 def generated_files(assignment):
@@ -24,6 +25,13 @@ def generated_files(assignment):
     typical mistakes' results on the notebook's inputs (notebook_diagnoses.py)."""
     from .notebook_diagnoses import FILE, text
     return {FILE: text(assignment.reference())}
+
+
+def hint_catalogue():
+    """{hint id: template} of every catalogued mistake, as the notebook words it
+    (the class summary groups students by these)."""
+    from .public import public_module
+    return public_module("diagnosis").HINTS
 
 
 def calibration_submission(reference_folder, dest):

@@ -18,5 +18,11 @@ METRIC_HELP = {
     "rows that differ": ("rows that differ: sampled captions that differ from greedy decoding, each compared up "
                          "to the expected first <END>"),
 }
+# Child operations nbgrader's in-kernel checks run once per kernel, by the request
+# field that tells their runs apart: one training per cell type.
+IN_KERNEL_ONCE = {"overfit": "cell_type"}
+# How the reports name the curves the trainings draw ({name}: the curve's name).
+CURVE_WORDING = {"heading": "Overfitting", "title": "Overfitting the small set ({name})",
+                 "alt": "overfit loss curves", "quantity": "loss"}
 # How autograder.calibrate reads each metric's margin (the rest are error bounds).
 METRIC_KINDS = {"training loss": "threshold", "rows that differ": "exact"}
