@@ -167,6 +167,12 @@ def grade_locally(todo, out, jobs, select, isolation, bar):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _portable_name(task):
+    """The assignment as a worker with its own kit finds it: its id when it is under source/."""
+    source = KIT_ROOT / "source"
+    return task.folder.name if task.folder.parent == source.resolve() else str(task.folder)
+
+
 def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None, similarity=False,
                 reference=None, progress=True):
     """Grade every submission of folder into out; returns a BatchOutcome.
@@ -199,7 +205,8 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
                 try:
                     grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
                                      lambda name, outcome, where, counts: _record(
-                                         out, name, todo[name][1], outcome, where, counts, bar))
+                                         out, name, todo[name][1], outcome, where, counts, bar),
+                                     assignment=_portable_name(task))
                 except ClusterGone as exc:
                     interrupted = str(exc)
             else:
@@ -232,8 +239,11 @@ def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_si
     if similarity and not interrupted:
         from similarity.run import run_similarity
         from similarity.subject import for_assignment
-        outcome.similarity = run_similarity(folder, out / "similarity", reference=reference, progress=progress,
-                                            subject=for_assignment(task.folder, KIT_ROOT))
+        try:
+            outcome.similarity = run_similarity(folder, out / "similarity", reference=reference, progress=progress,
+                                                subject=for_assignment(task.folder, KIT_ROOT))
+        except FileNotFoundError as exc:        # the grades stand; the copy check could not run
+            print("similarity: not run: %s" % exc)
     write_class_outputs(outcome, task)
     print("%s (%d now, %d up to date); grades in %s"
           % (graded_tally(len(submissions), len(results), len(outcome.not_graded)), outcome.graded_now,

@@ -11,6 +11,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from uploads.layout import select_assignment
 from uploads.wording import installed_command
 
 from . import assignment as assignments
@@ -165,10 +166,16 @@ def _parser():
                                      epilog=TOP_EPILOG.format(**names))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=SubcommandParser)
+    # Every command grades, bundles or compares one assignment: the only one under source/ unless told.
+    chosen = argparse.ArgumentParser(add_help=False)
+    chosen.add_argument("--assignment", metavar="ID",
+                        help="the assignment: an id under source/, or a folder holding rubric.json and "
+                             "grading/ (default: the only one)")
 
     grade = commands.add_parser("grade", help="grade one submission (folder, zip or nbgrader folder)",
                                 description="Grade one submission with the hidden checks, in the sandbox.",
-                                epilog=GRADE_EPILOG.format(**names), formatter_class=formatter)
+                                epilog=GRADE_EPILOG.format(**names), formatter_class=formatter,
+                                parents=[chosen])
     grade.add_argument("submission", help="the submission: folder, .zip, or submitted/<student>/%s" % names["id"])
     grade.add_argument("--out", required=True, metavar="DIR", help="folder for results.json, report.md, report.html")
     grade.add_argument("--label", metavar="NAME", help="the submission's name in the reports (default: SUBMISSION)")
@@ -182,7 +189,8 @@ def _parser():
 
     batch = commands.add_parser("grade-batch", help="grade every submission in a folder (parallel, resumable)",
                                 description="Grade every submission in FOLDER, each in its own grader process.",
-                                epilog=BATCH_EPILOG.format(**names), formatter_class=formatter)
+                                epilog=BATCH_EPILOG.format(**names), formatter_class=formatter,
+                                parents=[chosen])
     batch.add_argument("folder", help="one sub-folder or .zip per student")
     batch.add_argument("--out", required=True, metavar="DIR", help="folder for every report, grades.csv, summary")
     batch.add_argument("--jobs", type=int, default=2,
@@ -202,12 +210,13 @@ def _parser():
 
     bundle = commands.add_parser("gradescope-bundle", help="write the Gradescope autograder zip",
                                  description="Write the autograder zip for a Gradescope programming assignment.",
-                                 epilog=BUNDLE_EPILOG, formatter_class=formatter)
+                                 epilog=BUNDLE_EPILOG, formatter_class=formatter, parents=[chosen])
     bundle.add_argument("zip", help="the zip to write, e.g. out/gradescope_autograder.zip")
 
     similarity = commands.add_parser("similarity", help="find copied code in a batch (and against known solutions)",
                                      description="Compare the graded files of every submission in FOLDER.",
-                                     epilog=SIMILARITY_EPILOG, formatter_class=formatter)
+                                     epilog=SIMILARITY_EPILOG, formatter_class=formatter,
+                                     parents=[chosen])
     similarity.add_argument("folder", help="the batch: one sub-folder or .zip per student")
     similarity.add_argument("--out", required=True, metavar="DIR", help="folder for the reports (created)")
     similarity.add_argument("--reference", metavar="DIR", help="known solutions to compare every submission with")
@@ -264,6 +273,11 @@ def _stop_on_sigterm():
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
+        if args.assignment:
+            try:
+                select_assignment(args.assignment, KIT_ROOT)
+            except LookupError as exc:
+                raise BadInput(str(exc))
         if args.command == "grade":
             _stop_on_sigterm()
             try:

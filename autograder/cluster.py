@@ -110,14 +110,23 @@ def _run_until_stopped(command, stop_name):
         return None, "stopped with the batch"
 
 
-def grade_remote(name, kind, payload, select, isolation, client_kit, label=None, stop_name=None):
+def grade_remote(name, kind, payload, select, isolation, client_kit, label=None, stop_name=None, assignment=None):
     """Runs on a Dask worker: grade one submission with the worker's kit, return its reports
-    (returncode None: not graded). stop_name: the batch's stop event."""
+    (returncode None: not graded). stop_name: the batch's stop event; assignment: the batch's
+    (an id under the worker's source/, or a folder), None for the worker's default."""
+    from uploads.layout import resolve_assignment
+
+    from .assignment import load
     from .grade import grade_command
     from .versions import kit_version
     started = time.monotonic()
     here = "%s (pid %d)" % (socket.gethostname(), os.getpid())
-    worker_kit = kit_version()
+    try:
+        folder = resolve_assignment(assignment) if assignment else None
+        worker_kit = kit_version(load(folder) if folder else None)
+    except (LookupError, RuntimeError, OSError) as exc:
+        return {"returncode": None, "files": {}, "where": here, "seconds": 0.0,
+                "stderr": "the worker cannot load the batch's assignment: %s" % exc}
     if _stopped(stop_name):
         return {"returncode": None, "files": {}, "where": here, "seconds": 0.0, "stderr": "stopped with the batch"}
     if worker_kit != client_kit:
@@ -130,7 +139,7 @@ def grade_remote(name, kind, payload, select, isolation, client_kit, label=None,
         submission = _unpack(kind, payload, name, tmp / "in")
         out = tmp / "out"
         returncode, stderr = _run_until_stopped(grade_command(submission, out, select, isolation, lanes=1,
-                                                              label=label), stop_name)
+                                                              label=label, assignment=folder), stop_name)
         files = {file: (out / file).read_bytes() for file in REPORT_FILES if (out / file).is_file()}
     return {"returncode": returncode, "stderr": stderr[-4000:], "files": files, "where": here,
             "seconds": time.monotonic() - started}
@@ -230,7 +239,7 @@ def _stop_remote(client, stop_name, running):
         pass
 
 
-def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit, record):
+def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit, record, assignment=None):
     """Grade todo ({student: (path, cache key)}) on the cluster; record(name, (status, reason,
     seconds), where, counts) after each, as it finishes. Raises ClusterGone when the scheduler
     is lost (finished submissions are recorded)."""
@@ -251,7 +260,7 @@ def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
                     record(name, (GRADER_ERROR, "could not be sent to the cluster: %s" % exc, 0.0), "here", counts)
                     continue
                 future = client.submit(grade_remote, remote_name, kind, payload, select, isolation, kit, str(path),
-                                       stop_name, key="grade-%s-%s" % (name, uuid.uuid4().hex[:8]), pure=False)
+                                       stop_name, assignment, key="grade-%s-%s" % (name, uuid.uuid4().hex[:8]), pure=False)
                 running[future] = name
             done = [future for future in running if future.done()]
             if not done:

@@ -140,9 +140,12 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=None, label=None):
-    """The command line that grades one submission in a fresh interpreter."""
+def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=None, label=None, assignment=None):
+    """The command line that grades one submission in a fresh interpreter (assignment: its
+    --assignment; without it, the grader's default, AUTOGRADER_ASSIGNMENT included)."""
     command = [sys.executable, "-m", "autograder", "grade", str(submission_path), "--out", str(out_dir)]
+    if assignment:
+        command += ["--assignment", str(assignment)]
     if label:
         command += ["--label", label]
     if select:

@@ -5,7 +5,7 @@
     python -m build_assignment --check         # build into a temp dir, compare with the committed copies
     python -m build_assignment --jobs 2        # execute the two notebooks side by side
 
-Steps, one module each:
+Steps, one module each (build.py runs them in order, __main__.py is the command line):
   rubric.py      rubric.json's points written into the source notebooks (`sync points`)
   generated.py   files the hidden side computes for the public package, written into source/
   release.py     release/ through nbgrader's own generate_assignment (temporary gradebook)

@@ -30,9 +30,11 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder import assignment
+from autograder.paths import KIT_ROOT
 from autograder.batch_status import read_status
 from autograder.scoring import part_scores
 from similarity.report import TABLE_NAME as SIMILARITY_TABLE
+from uploads.layout import resolve_assignment
 
 SCORE_SLACK = 1e-6   # results.json rounds shares to 4 decimals; they add up to the points
 
@@ -206,8 +208,15 @@ def students_without_results(gb, assignment, imported):
 
 
 def automatic_parts(assignment_id):
-    """{part id: notebook} of the rubric's automatic parts."""
-    task = assignment.load()
+    """{part id: notebook} of the rubric's automatic parts of the nbgrader assignment
+    assignment_id: source/<assignment_id>/ when there is one, else the kit's default."""
+    try:
+        task = assignment.load(resolve_assignment(assignment_id, KIT_ROOT))
+    except LookupError:
+        try:
+            task = assignment.load()
+        except RuntimeError as exc:
+            raise ImportProblem(str(exc))
     if assignment_id != task.id:
         raise ImportProblem("the kit's rubric is for assignment %s, not %s" % (task.id, assignment_id))
     return {part.id: part.notebook for part in task.auto_parts}

@@ -3,10 +3,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from uploads.layout import select_assignment
 from uploads.wording import installed_command
 
 from .run import THRESHOLD
-from .subject import current
+from .subject import current, for_assignment, use
 
 EPILOG = """\
 examples:
@@ -38,13 +39,17 @@ def _for_the_subject(text, subject):
 
 
 def main(argv=None):
-    subject = current()
+    try:
+        subject = current()
+        description = ("Find copied code among the graded files (%s) of a batch of submissions. "
+                       "Student code is parsed, never run." % ", ".join(subject.layout.graded_files.values()))
+        epilog = _for_the_subject(EPILOG, subject)
+    except RuntimeError:            # several assignments, none chosen yet: --assignment says which
+        description, epilog = "Find copied code among the graded files of a batch of submissions.", EPILOG
     parser = argparse.ArgumentParser(
         prog=installed_command("similarity.__main__:main", fallback="python -m similarity"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Find copied code among the graded files (%s) of a batch of submissions. "
-                    "Student code is parsed, never run." % ", ".join(subject.layout.graded_files.values()),
-        epilog=_for_the_subject(EPILOG, subject))
+        description=description, epilog=epilog)
     parser.add_argument("folder", help="the batch: one sub-folder or .zip per student")
     parser.add_argument("--out", required=True, help="folder for the reports (created)")
     parser.add_argument("--reference", help="folder of known solutions to compare every submission with")
@@ -52,7 +57,15 @@ def main(argv=None):
                         help="flag pairs scoring at least this (0..1, default %(default)s)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes for reading and comparing (default: up to 2)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--assignment", metavar="ID",
+                        help="the assignment compared: an id under source/, or a folder holding rubric.json "
+                             "and grading/ (default: the only one)")
     args = parser.parse_args(argv)
+    if args.assignment:
+        try:
+            use(for_assignment(select_assignment(args.assignment)))
+        except LookupError as exc:
+            parser.error(str(exc))
     if not 0 < args.threshold <= 1:
         parser.error("--threshold must be in (0, 1]")
     if args.jobs is not None and args.jobs < 1:

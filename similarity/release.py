@@ -54,7 +54,11 @@ def load_release(subject=None):
 def _load_release(subject):
     files = {}
     for role in subject.roles:
-        text = (Path(subject.release_dir) / subject.path_in_folder(role)).read_text(encoding="utf-8")
+        path = Path(subject.release_dir) / subject.path_in_folder(role)
+        if not path.is_file():
+            raise FileNotFoundError("the release of %s is not built (%s is missing): build it first"
+                                    % (subject.layout.id, path))
+        text = path.read_text(encoding="utf-8")
         table = function_table(ast.parse(text))
         graded, provided, stubs = [], set(), {}
         for name, node in table.items():

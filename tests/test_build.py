@@ -7,7 +7,7 @@ import re
 import nbformat
 import pytest
 
-from build_assignment.__main__ import build
+from build_assignment.build import build
 from build_assignment.compare import differences, executed_problems, output_text
 from build_assignment.paths import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION,
                                     MARKERS, NOTEBOOKS, ROOT, SOURCE_DIR, release_dir,

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 import build_assignment.__main__ as build_main
+import build_assignment.build as build_steps
 from build_assignment.compare import MAX_DIFF_LINES
 from helpers import ROOT, TASK
 
@@ -49,7 +50,7 @@ def built(tmp_path):
 
 def test_report_shows_what_differs_and_how(built):
     root, code = built
-    lines, count = build_main.report_against(root, ROOT)
+    lines, count = build_steps.report_against(root, ROOT)
     text = "\n".join(lines)
     assert count == 5, text
     assert "release/differs" not in text
@@ -78,7 +79,7 @@ def test_check_prints_the_report(built, monkeypatch, capsys):
 
     def fake_build(out_root, **kwargs):         # the real build is what test_build.py runs
         shutil.copytree(root, out_root, dirs_exist_ok=True)
-    monkeypatch.setattr(build_main, "build", fake_build)
+    monkeypatch.setattr(build_steps, "build", fake_build)
     assert build_main.main(["--check"]) == 1
     printed = capsys.readouterr().out
     assert "%s/RNN_Captioning.ipynb differs (cell by cell):" % RELEASE_LABEL in printed

@@ -1,9 +1,12 @@
 """The engine on its own: a second, tiny assignment graded with no change to
 autograder/, the keyword selection, and the hidden checks run by pytest."""
+import csv
+import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -147,3 +150,78 @@ def test_the_copy_check_compares_a_second_assignment(tmp_path):
     flagged = {frozenset((pair.a, pair.b)) for pair in result.flagged}
     assert flagged == {frozenset(("ann", "ben"))}, [(p.a, p.b, p.score) for p in result.pairs]
     assert (tmp_path / "out" / "similarity.csv").is_file()
+
+
+def kit_command(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env=env or {k: v for k, v in os.environ.items() if k != "AUTOGRADER_ASSIGNMENT"})
+
+
+def test_grade_and_grade_batch_take_the_assignment_on_the_command_line(tmp_path):
+    """--assignment, not the environment, picks the affine fixture for `grade` and for
+    every grader a batch starts."""
+    right = affine_submission(tmp_path / "one", "return x @ w + b")
+    proc = kit_command("-m", "autograder", "grade", str(right), "--out", str(tmp_path / "g"),
+                       "--assignment", str(FIXTURE))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "g" / "results.json").read_text())["score"] == 3.0
+    batch = tmp_path / "batch"
+    affine_submission(batch / "ann", "return x @ w + b")
+    affine_submission(batch / "ben", "return x @ w")
+    (batch / "cat").mkdir()
+    proc = kit_command("-m", "autograder", "grade-batch", str(batch), "--out", str(tmp_path / "out"),
+                       "--assignment", str(FIXTURE), "--quiet")
+    assert proc.returncode == 1, proc.stdout + proc.stderr          # cat has nothing to grade
+    with open(tmp_path / "out" / "grades.csv") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    assert rows["ann"]["automatic_total"] == "3" and rows["ben"]["automatic_total"] == "0"
+    assert rows["cat"]["status"] == "unreadable" and "layers_pkg/affine.py" in rows["cat"]["note"]
+    assert set(rows) == {"(max points)", "ann", "ben", "cat"}
+
+
+def test_an_unknown_assignment_is_refused_by_every_command(tmp_path):
+    for command in (["-m", "autograder", "grade", str(tmp_path), "--out", str(tmp_path / "o")],
+                    ["-m", "autograder", "grade-batch", str(tmp_path), "--out", str(tmp_path / "o")],
+                    ["-m", "autograder", "gradescope-bundle", str(tmp_path / "b.zip")],
+                    ["-m", "similarity", str(tmp_path), "--out", str(tmp_path / "o")],
+                    ["-m", "build_assignment", "--check"]):
+        proc = kit_command(*command, "--assignment", "no_such_assignment")
+        assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
+        assert "no assignment 'no_such_assignment'" in proc.stderr, (command, proc.stderr)
+        assert not (tmp_path / "o").exists() and not (tmp_path / "b.zip").exists()
+
+
+def test_the_copy_check_of_an_assignment_without_a_release_says_so(tmp_path):
+    affine_submission(tmp_path / "batch" / "ann", "return x @ w + b")
+    proc = kit_command("-m", "similarity", str(tmp_path / "batch"), "--out", str(tmp_path / "o"),
+                       "--assignment", str(FIXTURE))
+    assert proc.returncode == 2 and "the release of affine_demo is not built" in proc.stderr, proc.stderr
+
+
+def test_the_gradescope_bundle_of_a_second_assignment_grades_it(tmp_path):
+    """The bundle holds the assignment it was made for (at source/<its folder>/, where the
+    image's grader finds it), and only the grading modules the package imports."""
+    bundle = tmp_path / "affine.zip"
+    proc = kit_command("-m", "autograder", "gradescope-bundle", str(bundle), "--assignment", str(FIXTURE))
+    assert proc.returncode == 0, proc.stderr
+    root, source = tmp_path / "autograder", tmp_path / "autograder" / "source"
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        archive.extractall(source)
+        for info in archive.infolist():
+            os.chmod(source / info.filename, (info.external_attr >> 16) & 0o777)
+    assert "source/affine_assignment/grading/child_ops.py" in names
+    assert not any(name.startswith("source/rnn_captioning/") for name in names)
+    shutil.copy2(source / "run_autograder", root / "run_autograder")
+    env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_ASSIGNMENT", "AUTOGRADER_DATA_DIR")}
+    env.update(GRADESCOPE_ROOT=str(root), GRADESCOPE_PYTHON=sys.executable)
+    proc = subprocess.run(["bash", str(source / "setup.sh")], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "grader ready" in proc.stdout, proc.stdout + proc.stderr
+    for body, score in (("return x @ w + b", 3.0), ("return x @ w", 0.0)):
+        shutil.rmtree(root / "submission", ignore_errors=True)
+        (root / "submission").mkdir()
+        (root / "submission" / "affine.py").write_text("def affine_forward(x, w, b):\n    %s\n" % body)
+        proc = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert json.loads((root / "results" / "results.json").read_text())["score"] == score

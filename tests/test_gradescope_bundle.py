@@ -94,6 +94,10 @@ def test_zip_holds_the_grader_and_nothing_secret_outside_its_folders(bundle):
     assert "source/rnn_captioning/grading/mutants.py" not in names
     assert not any(name.startswith("source/rnn_captioning/grading/corpus/") for name in names)
     assert "source/rnn_captioning/grading/overfit_check.py" in names
+    # by allow-list: what the grading package imports; calibration's and the copy check's material stay out
+    for left_out in ("classic.py", "overfit_spread.py", "similarity_disguise.py", "patching.py"):
+        assert "source/rnn_captioning/grading/" + left_out not in names
+    assert not any(name.startswith("source/rnn_captioning/grading/similarity_baseline/") for name in names)
     assert "source/rnn_captioning/rubric.json" in names
     # The reference (the source, with its markers) lives only where the sandbox
     # hides it: under a folder the grader counts as secret.

@@ -36,13 +36,41 @@ def read_layout(assignment_folder):
     return Layout(settings["assignment"], settings["package"], dict(settings["graded_files"]))
 
 
+# The environment variable that names the assignment of a process and of the
+# processes it starts (each grader of a batch, the build's kernels).
+ASSIGNMENT_VARIABLE = "AUTOGRADER_ASSIGNMENT"
+
+
+def assignment_folders(kit_root=KIT_ROOT):
+    """Every folder source/<id>/ that has a grading/ package, sorted."""
+    return sorted(p.parent.parent for p in (Path(kit_root) / "source").glob("*/grading/__init__.py"))
+
+
 def default_assignment_folder(kit_root=KIT_ROOT):
-    """AUTOGRADER_ASSIGNMENT, else the one folder source/<id>/ that has a grading/ package."""
-    forced = os.environ.get("AUTOGRADER_ASSIGNMENT")
+    """The folder AUTOGRADER_ASSIGNMENT names, else the one folder source/<id>/ that has a grading/ package."""
+    forced = os.environ.get(ASSIGNMENT_VARIABLE)
     if forced:
         return Path(forced).resolve()
-    found = sorted(p.parent.parent for p in (Path(kit_root) / "source").glob("*/grading/__init__.py"))
+    found = assignment_folders(kit_root)
     if len(found) != 1:
-        raise RuntimeError("expected one assignment with a grading/ folder under %s, found %d"
-                           % (Path(kit_root) / "source", len(found)))
+        raise RuntimeError("expected one assignment with a grading/ folder under %s, found %d%s: choose one "
+                           "with --assignment" % (Path(kit_root) / "source", len(found),
+                                                   " (%s)" % ", ".join(f.name for f in found) if found else ""))
     return found[0]
+
+
+def resolve_assignment(value, kit_root=KIT_ROOT):
+    """The folder of the assignment `value` names: an id under source/, or a folder holding rubric.json."""
+    for folder in (Path(value), Path(kit_root) / "source" / value):
+        if (folder / "rubric.json").is_file() and (folder / "grading" / "__init__.py").is_file():
+            return folder.resolve()
+    known = ", ".join(f.name for f in assignment_folders(kit_root)) or "none"
+    raise LookupError("no assignment %r: give an id under source/ (%s) or a folder holding rubric.json "
+                      "and grading/" % (str(value), known))
+
+
+def select_assignment(value, kit_root=KIT_ROOT):
+    """Make the assignment `value` names the one of this process and of the processes it starts."""
+    folder = resolve_assignment(value, kit_root)
+    os.environ[ASSIGNMENT_VARIABLE] = str(folder)
+    return folder
