@@ -16,7 +16,8 @@ from .paths import KIT_ROOT
 
 # Only what grading imports; nbgrader, nbclient, ipykernel and nltk serve other
 # parts of the kit (notebooks, the gradebook) and would double the image.
-GRADING_DEPENDENCIES = ("numpy", "h5py", "matplotlib", "jinja2", "pytest", "tqdm", "pillow")
+# The assignment adds what its own code needs (grading.RUNTIME_DEPENDENCIES).
+GRADING_DEPENDENCIES = ("numpy", "matplotlib", "jinja2", "pytest", "tqdm", "pillow")
 # The kit's packages grading runs on: the grader and the locator of uploads it shares.
 ENGINE_PACKAGES = ("autograder", "uploads")
 # Modules of autograder/ the bundle leaves out: other commands (batch, calibration).
@@ -24,8 +25,9 @@ LEFT_OUT_MODULES = ("batch.py", "calibrate.py")
 
 
 # ---------------------------------------------------------------- the bundle
-def requirements(pyproject=KIT_ROOT / "pyproject.toml"):
-    """The grading dependencies with the version bounds pyproject.toml gives them."""
+def requirements(pyproject=KIT_ROOT / "pyproject.toml", assignment_dependencies=()):
+    """The engine's and the assignment's grading dependencies, with the version bounds
+    pyproject.toml gives them."""
     try:
         import tomllib
     except ImportError:                       # Python 3.10
@@ -35,10 +37,11 @@ def requirements(pyproject=KIT_ROOT / "pyproject.toml"):
     for extra in project.get("optional-dependencies", {}).values():
         declared += extra
     by_name = {re.match(r"[A-Za-z0-9_.-]+", spec).group(0).lower(): spec for spec in declared}
-    missing = [name for name in GRADING_DEPENDENCIES if name not in by_name]
+    wanted = list(dict.fromkeys(GRADING_DEPENDENCIES + tuple(assignment_dependencies)))
+    missing = [name for name in wanted if name not in by_name]
     if missing:
         raise ValueError("pyproject.toml does not declare %s" % ", ".join(missing))
-    return [by_name[name] for name in GRADING_DEPENDENCIES]
+    return [by_name[name] for name in wanted]
 
 
 def _sibling_imports(path, top_level_only=False):
@@ -115,7 +118,8 @@ def build_bundle(out_zip, assignment):
     with zipfile.ZipFile(out_zip, "w") as archive:
         _add(archive, "setup.sh", SETUP_SH, executable=True)
         _add(archive, "run_autograder", RUN_AUTOGRADER, executable=True)
-        _add(archive, "requirements.txt", "\n".join(requirements()) + "\n")
+        dependencies = getattr(assignment.grading, "RUNTIME_DEPENDENCIES", ())
+        _add(archive, "requirements.txt", "\n".join(requirements(assignment_dependencies=dependencies)) + "\n")
         for name, path in bundle_files(assignment):
             _add(archive, name, path.read_bytes())
     return out_zip

@@ -27,7 +27,7 @@ from collections import deque
 
 HEADER = struct.Struct("<II")
 PRELOAD = ("json", "math", "copy", "collections", "functools", "itertools", "random", "time", "warnings",
-           "h5py", "numpy.linalg", "numpy.random", "urllib.request", "tempfile", "pickle", "glob", "re",
+           "numpy.linalg", "numpy.random", "urllib.request", "tempfile", "pickle", "glob", "re",
            "string", "struct", "io", "shutil", "subprocess", "signal", "socket", "threading", "textwrap",
            "operator", "dataclasses", "typing", "inspect", "ctypes", "multiprocessing", "faulthandler")
 GRACE_SECONDS = 2.0   # after the child exits, how long a leftover may hold its pipes open

@@ -2,10 +2,11 @@
 
 The kernel is the registered `python3` kernel (the .venv's, installed by the
 Makefile with `ipykernel install --sys-prefix`), started in the notebook's own
-folder so that `import captioning` finds the package beside it, with
-the assignment's data variable (e.g. CAPTIONING_DATA) pointing at the embedded dataset. Volatile metadata (timings,
-the interpreter's exact version in language_info) is dropped, so that only
-the outputs themselves can vary between builds.
+folder so that `import captioning` finds the package beside it, with the
+assignment's data variable (e.g. CAPTIONING_DATA) pointing at the embedded
+dataset. Volatile metadata (timings, the interpreter's exact version in
+language_info) is dropped, so that only the outputs themselves can vary
+between builds.
 """
 import contextlib
 import os

@@ -110,7 +110,8 @@ def test_zip_holds_the_grader_and_nothing_secret_outside_its_folders(bundle):
     assert data == sorted(["coco2014_captions.h5", "coco2014_vocab.json", "train2014_urls.txt",
                            "val2014_urls.txt", "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5"])
     requirements = texts["requirements.txt"].decode().split()
-    assert [r.split(">")[0].split("=")[0].split("<")[0] for r in requirements] == list(GRADING_DEPENDENCIES)
+    assert [r.split(">")[0].split("=")[0].split("<")[0] for r in requirements] == \
+        list(GRADING_DEPENDENCIES) + list(TASK.grading.RUNTIME_DEPENDENCIES)
     assert not any("nbgrader" in r for r in requirements)
     assert bundle.stat().st_size < 15e6
 

@@ -17,7 +17,7 @@ points, the package name, the files students write and the policy.
 """
 from .parts import declare  # noqa: F401
 from .settings import (CHILD_OPS, CURVE_WORDING, DATA_ENVIRONMENT, DATA_FILES, DATA_NAME, METRIC_HELP,  # noqa: F401
-                       IN_KERNEL_ONCE, METRIC_KINDS, SOURCE_PACKAGE)
+                       IN_KERNEL_ONCE, METRIC_KINDS, RUNTIME_DEPENDENCIES, SOURCE_PACKAGE)
 
 
 def generated_files(assignment):

@@ -16,6 +16,13 @@ import sys
 
 from childlib import FirstStudentWarning, StudentError, as_tuple, numeric, short_traceback
 
+# The student's package imports h5py (its data loader). The zygote imports this
+# file before any submission, while the interpreter's folders are still
+# readable (in the fallback isolation they may not be later).
+try:
+    import h5py  # noqa: F401
+except ImportError:
+    pass
 
 
 def _warnings():

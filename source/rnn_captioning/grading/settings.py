@@ -11,6 +11,9 @@ DATA_NAME = "synthetic_captioning"
 DATA_ENVIRONMENT = "CAPTIONING_DATA"
 DATA_FILES = ("coco2014_captions.h5", "coco2014_vocab.json", "train2014_urls.txt", "val2014_urls.txt",
               "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5")
+# What the grading image installs for this assignment beyond the engine's own
+# dependencies (pyproject.toml gives their versions).
+RUNTIME_DEPENDENCIES = ("h5py",)
 # The measures of this assignment's checks, one line each in the reports' "How to read the errors".
 METRIC_HELP = {
     "training loss": ("training loss: the loss of your trained parameters on the whole small training set, "

@@ -26,6 +26,8 @@ import tokenize
 from pathlib import Path
 
 from similarity.release import function_table, load_release
+
+from . import patching
 from similarity.subject import current
 
 LAYERS, MODEL = current().roles
@@ -217,16 +219,8 @@ def comprehension_applies(text):
 
 # ------------------------------------------------------------- replace one
 def replace_function(text, name, new_source):
-    """Replace the top-level function or method `name` (its def line indentation is kept)."""
-    method = name.rsplit(".", 1)[-1]
-    match = re.search(r"^(?P<indent>[ \t]*)def %s\(" % re.escape(method), text, flags=re.M)
-    if not match:
-        raise ValueError("function %s not found" % name)
-    indent = match.group("indent")
-    end = re.compile(r"^ {0,%d}\S" % len(indent), re.M).search(text, match.end())
-    end = end.start() if end else len(text)
-    replacement = textwrap.indent(textwrap.dedent(new_source), indent)
-    return text[:match.start()] + replacement.rstrip("\n") + "\n\n\n" + text[end:]
+    """Replace the top-level function or method `name` (qualified, e.g. "CaptioningRNN.loss")."""
+    return patching.replace_function(text, name.rsplit(".", 1)[-1], new_source.rstrip("\n") + "\n")
 
 
 def largest_graded(text, role):
