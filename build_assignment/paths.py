@@ -6,6 +6,8 @@ from autograder.assignment import default_folder, load
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_DIR = str(default_folder())
 ASSIGNMENT = os.path.basename(SOURCE_DIR)
+# nbgrader finds an assignment at <course root>/source/<id>: the folder above source/.
+COURSE_ROOT = os.path.dirname(os.path.dirname(SOURCE_DIR))
 RUBRIC = os.path.join(SOURCE_DIR, "rubric.json")
 NOTEBOOKS = tuple("%s.ipynb" % name for name in load(SOURCE_DIR).notebooks)
 # The embedded dataset the solutions notebooks are executed on (`make data`),

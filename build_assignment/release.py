@@ -15,7 +15,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from .nbgrader_hooks import stub_release_tree
 from .package_name import rename_package
-from .paths import ASSIGNMENT, MARKERS, ROOT, SOURCE_DIR, package_names, release_dir
+from .paths import ASSIGNMENT, COURSE_ROOT, MARKERS, ROOT, SOURCE_DIR, package_names, release_dir
 
 
 def load_course_config(root=ROOT):
@@ -36,7 +36,9 @@ def build_release(out_root):
     put_interpreter_tools_on_path()
     with tempfile.TemporaryDirectory(prefix="kit-gradebook-") as tmp:
         config = load_course_config()
-        config.CourseDirectory.root = ROOT
+        if os.path.basename(os.path.dirname(SOURCE_DIR)) != "source":
+            raise RuntimeError("nbgrader needs the assignment in a folder called source/: %s" % SOURCE_DIR)
+        config.CourseDirectory.root = COURSE_ROOT
         config.CourseDirectory.release_directory = os.path.join(os.path.abspath(out_root), "release")
         config.CourseDirectory.db_url = "sqlite:///" + os.path.join(tmp, "gradebook.db")
         config.Application.log_level = "WARNING"

@@ -702,24 +702,35 @@ def test_a_call_that_waits_without_computing_is_stopped_and_named(correct_submis
     assert "while running loss (captioning/classifiers/rnn.py, line" in training["output"], training
 
 
+BUSY_LOOPS = 12
+
+
 @pytest.fixture
 def loaded_machine():
-    """Busy loops outside the sandbox, 24 per core, for the test's duration (enough to
-    stretch the short graded trainings past the idle rule on the clock). Each in
-    its own session: the scheduler shares a core between sessions first (autogroup),
-    so loops in one session would leave the sandbox's calls half of it."""
+    """Busy loops outside the sandbox, BUSY_LOOPS of them on one core, with this test's
+    process (and so the grader it starts) pinned to that core for the test's duration:
+    enough to stretch the short graded trainings past the idle rule on the clock,
+    while the other cores stay free for the rest of the suite. Each loop in its own
+    session: the scheduler shares a core between sessions first (autogroup), so
+    loops in one session would leave the sandbox's calls half of it."""
+    before = os.sched_getaffinity(0)
+    core = max(before)
+    os.sched_setaffinity(0, {core})
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
-            for _ in range(24 * (os.cpu_count() or 1))]
-    yield busy
-    for process in busy:
-        process.kill()
-        process.wait()
+            for _ in range(BUSY_LOOPS)]
+    try:
+        yield core
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+        os.sched_setaffinity(0, before)
 
 
 def test_the_idle_rule_never_stops_correct_code_on_a_loaded_machine(correct_submission, tmp_path, loaded_machine):
-    """With 24 busy loops per core, the correct trainings run several times
-    longer than IDLE_SECONDS on the clock; they get little CPU time, but some, all
-    along, so they are never taken for waiting."""
+    """With the grader sharing its one core with BUSY_LOOPS busy loops, the correct
+    trainings run several times longer than IDLE_SECONDS on the clock; they get
+    little CPU time, but some, all along, so they are never taken for waiting."""
     proc, results = run_grader(correct_submission, tmp_path / "out", "-k", "overfit or lstm_step_forward")
     assert proc.returncode == 0, proc.stderr
     assert all(t["status"] == "passed" for t in results["tests"]), [t["output"] for t in results["tests"]]
