@@ -25,6 +25,7 @@ from typing import Callable
 from uploads.layout import default_assignment_folder
 
 from .paths import KIT_ROOT
+from .reference import Reference, private_name
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,6 @@ class Assignment:
         return sum(p.points for p in self.auto_parts)
 
     def reference(self):
-        from .reference import Reference
         return Reference.for_assignment(self)
 
     @property
@@ -145,7 +145,7 @@ def default_folder():
 
 def _import_grading(folder, assignment_id):
     """grading/ as a package under a private name (it is not on sys.path)."""
-    name = "_grading_%s" % assignment_id
+    name = private_name("grading", assignment_id, folder)
     if name in sys.modules:
         return sys.modules[name]
     init = folder / "grading" / "__init__.py"

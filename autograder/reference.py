@@ -5,9 +5,19 @@ student's package of the same name (in nbgrader's kernels both are loaded).
 Only trusted code imports it; a child never sees it (bubblewrap does not
 mount it, the fallback makes it unreadable).
 """
+import hashlib
 import importlib
 import importlib.util
 import sys
+from pathlib import Path
+
+
+def private_name(kind, assignment_id, folder):
+    """The private module name of one assignment's package of some kind ("reference",
+    "grading", ...): it names the folder too, so two copies of one assignment (a
+    course and a test's edited copy) never share modules in a process."""
+    digest = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:8]
+    return "_%s_%s_%s" % (kind, assignment_id, digest)
 
 
 class Reference:
@@ -21,7 +31,12 @@ class Reference:
 
     @classmethod
     def for_assignment(cls, assignment):
-        return cls.at(assignment.reference_package_dir, "_reference_%s" % assignment.id)
+        return cls.of(assignment.reference_package_dir, assignment.id)
+
+    @classmethod
+    def of(cls, package_dir, assignment_id):
+        """The reference package at package_dir, under its private name."""
+        return cls.at(package_dir, private_name("reference", assignment_id, package_dir))
 
     @classmethod
     def at(cls, package_dir, private_name):

@@ -38,6 +38,7 @@ import numpy as np
 from autograder import assignment as assignments
 from autograder import child, childlib, runner
 from autograder.proxy import StudentProxy
+from autograder.reference import private_name
 
 
 class HiddenCheckFailed(AssertionError):
@@ -46,7 +47,7 @@ class HiddenCheckFailed(AssertionError):
 
 def child_operations(task):
     """The assignment's child operations, loaded as in the sandbox (they import `childlib`)."""
-    name = "_child_ops_%s" % task.id
+    name = private_name("child_ops", task.id, task.folder)
     if name not in sys.modules:
         sys.modules.setdefault("childlib", childlib)
         spec = importlib.util.spec_from_file_location(name, task.child_ops)

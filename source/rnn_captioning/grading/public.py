@@ -16,4 +16,4 @@ _FOLDER = Path(__file__).resolve().parents[1]
 def public_module(dotted):
     """A module of the public package, e.g. public_module("check_data")."""
     assignment_id = json.loads((_FOLDER / "rubric.json").read_text())["assignment"]
-    return Reference.at(_FOLDER / SOURCE_PACKAGE, "_reference_%s" % assignment_id).module(dotted)
+    return Reference.of(_FOLDER / SOURCE_PACKAGE, assignment_id).module(dotted)
