@@ -14,6 +14,7 @@ folder `source/<id>/` holding
 Everything else (runner, reports, batch, Gradescope, nbgrader cells, the
 self-check) reads the assignment through `load()`.
 """
+import ast
 import importlib.util
 import json
 import os
@@ -127,9 +128,45 @@ class Assignment:
         """graded file key -> its dotted module inside the package (imported alone to probe it)."""
         return {key: path[:-len(".py")].replace("/", ".") for key, path in self.graded_files.items()}
 
+    def grading_files(self):
+        """The files of grading/ a grading needs (its import allow-list; never quality/)."""
+        return grading_files(self.folder / "grading", self.child_ops)
+
     def grading_module(self, name):
-        """A module of grading/, e.g. grading_module("mutants")."""
+        """A module of grading/, e.g. grading_module("quality.mutants")."""
         return importlib.import_module("%s.%s" % (self.grading.__name__, name))
+
+
+def _sibling_imports(path, top_level_only=False):
+    """The names of grading/'s own modules a file imports (`from . import x`, `from .x import y`)."""
+    tree = ast.parse(path.read_text(), str(path))
+    found = set()
+    for node in (tree.body if top_level_only else ast.walk(tree)):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+    return found
+
+
+def grading_files(grading, child_ops):
+    """The files of grading/ a grading image needs, by allow-list: the package, the child
+    operations, and every module they import, at any depth; a module the package only
+    imports inside a function (build and calibration hooks) is left out, and so is
+    everything nothing imports (mutants, the corpus, the copy check's material)."""
+    wanted, todo = set(), sorted(_sibling_imports(grading / "__init__.py", top_level_only=True))
+    files = [grading / "__init__.py", Path(child_ops)]
+    todo += sorted(_sibling_imports(Path(child_ops)))
+    while todo:
+        name = todo.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        module, package = grading / (name + ".py"), grading / name
+        found = [module] if module.is_file() else sorted(package.rglob("*.py")) if package.is_dir() else []
+        for path in found:
+            if "__pycache__" not in path.parts:
+                files.append(path)
+                todo += sorted(_sibling_imports(path))
+    return sorted(set(files))
 
 
 def read_parts(rubric):

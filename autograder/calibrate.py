@@ -1,7 +1,7 @@
 """Tolerance calibration: grade a correct submission under many hidden seeds
 and report, per check, the worst measured error against its tolerance.
 
-    python -m autograder.calibrate --seeds 100 --jobs 2 --write source/rnn_captioning/grading/TOLERANCES.md
+    python -m autograder.calibrate --seeds 100 --jobs 2 --write source/rnn_captioning/grading/quality/TOLERANCES.md
 
 The submission graded is the assignment's calibration submission
 (grading.calibration_submission): correct code written differently from the

@@ -2,8 +2,8 @@
 
 A batch re-grades a submission only when one of them changed (or the
 options did): `kit_version()` hashes the grading code and the reference
-(autograder/*.py, the assignment's grading/**/*.py except its corpus, the
-reference package, rubric.json); `submission_hash()` hashes the files the
+(autograder/*.py, the modules of the assignment's grading/ a grading imports,
+not its quality/ side; the reference package, rubric.json); `submission_hash()` hashes the files the
 grader would grade: the scratch copy `submission.prepare` builds (the
 package's .py files, the kit's provided modules in place) and its notes.
 Timestamps, notebooks, datasets and zip metadata do not count.
@@ -29,11 +29,9 @@ def _digest_files(digest, root, paths):
 
 def kit_files(task):
     """(root, [files]) pairs whose contents make the kit's version."""
-    grading = task.folder / "grading"
     return [
         (KIT_ROOT, list((KIT_ROOT / "autograder").glob("*.py"))),
-        (task.folder, [p for p in grading.rglob("*.py")
-                       if "corpus" not in p.relative_to(grading).parts and "__pycache__" not in p.parts]),
+        (task.folder, task.grading_files()),        # what a grading imports; not grading/quality/
         (task.folder, [p for p in task.reference_package_dir.rglob("*.py") if "__pycache__" not in p.parts]),
         (task.folder, [task.rubric_path]),
     ]

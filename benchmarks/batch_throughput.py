@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/batch_throughput.py --many 200 --runs 1 --no-dask   # one 200-submission run
 
 The batch: --copies copies of solutions/<assignment> plus a few mutants
-(TASK.grading_module("mutants")). Each run grades the whole batch into a
+(TASK.grading_module("quality.mutants")). Each run grades the whole batch into a
 fresh output folder (no cached grades) with `python -m autograder
 grade-batch`, timed from the command's start to its end (the class summary
 included). Through Dask, a `dask scheduler` and 1 or 2 `dask worker`
@@ -35,7 +35,7 @@ MUTANTS = ["rnn_step_backward_no_tanh_derivative", "word_embedding_backward_no_a
 def make_batch(folder, copies, mutant_names):
     task = assignment.load()
     solutions = ROOT / "solutions" / task.id
-    mutants = task.grading_module("mutants")
+    mutants = task.grading_module("quality.mutants")
     ignore = shutil.ignore_patterns("__pycache__", "*.ipynb")
     for i in range(copies):
         shutil.copytree(solutions, folder / ("copy%03d" % i) / task.id, ignore=ignore)

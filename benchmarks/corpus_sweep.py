@@ -43,7 +43,7 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="keep the graded folders here")
     args = parser.parse_args(argv)
     task = load()
-    corpus = task.folder / "grading" / "corpus"
+    corpus = task.folder / "grading" / "quality" / "corpus"
     materialize, verdicts = load_corpus_module(corpus, "materialize"), load_corpus_module(corpus, "verdicts")
     variants = materialize.all_variants(corpus)
     work = Path(args.out or tempfile.mkdtemp(prefix="corpus-sweep-"))

@@ -31,7 +31,7 @@ CPU_USED = re.compile(r"your code used ([\d.]+) of")
 
 def make_course(task, students, folder):
     """{student: variant kind}: students submissions, the corpus variants in turn."""
-    corpus = task.folder / "grading" / "corpus"
+    corpus = task.folder / "grading" / "quality" / "corpus"
     materialize = load_corpus_module(corpus, "materialize")
     variants = materialize.all_variants(corpus)
     made, kinds = {}, {}

@@ -38,7 +38,7 @@ from nbgrader_bridge.course import ASSIGNMENT, make_course_copy  # noqa: E402
 
 def submit_sample(task, course, count, work):
     """count students in course's submitted/, the corpus variants in turn; returns their ids."""
-    corpus = task.folder / "grading" / "corpus"
+    corpus = task.folder / "grading" / "quality" / "corpus"
     materialize = load_corpus_module(corpus, "materialize")
     variants = materialize.all_variants(corpus)
     # Spread the sample over the corpus, so that it holds correct code and bugs alike.

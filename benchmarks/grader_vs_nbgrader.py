@@ -70,7 +70,7 @@ def percentile(values, q):
 def corpus_packages(count, work):
     """count correct corpus variants, spread over the corpus, materialized: {name: package folder}."""
     task = load()
-    corpus = task.folder / "grading" / "corpus"
+    corpus = task.folder / "grading" / "quality" / "corpus"
     spec = importlib.util.spec_from_file_location("_bench_materialize", corpus / "materialize.py")
     materialize = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(materialize)

@@ -96,7 +96,7 @@ PROBES = {
 
 
 def corpus_module(task, name="materialize"):
-    path = task.folder / "grading" / "corpus" / (name + ".py")
+    path = task.folder / "grading" / "quality" / "corpus" / (name + ".py")
     spec = importlib.util.spec_from_file_location("_study_" + name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -132,13 +132,13 @@ def train_one(job):
     try:
         model_class = reference_model
         if name is not None and name.startswith("mutant:"):
-            mutants = task.grading_module("mutants")
+            mutants = task.grading_module("quality.mutants")
             folder = Path(tempfile.mkdtemp(prefix="overfit-study-")) / task.id
             mutants.make_mutant(ROOT / "solutions" / task.id, folder, name[len("mutant:"):])
             model_class = load_package(task, folder / task.package, "_study_" + name[len("mutant:"):])
         elif name is not None:
             materialize = corpus_module(task)
-            folder = materialize.materialize(materialize.find_variant_file(task.folder / "grading" / "corpus", name),
+            folder = materialize.materialize(materialize.find_variant_file(task.folder / "grading" / "quality" / "corpus", name),
                                              ROOT / "release" / task.id,
                                              Path(tempfile.mkdtemp(prefix="overfit-study-")) / name)
             model_class = load_package(task, folder / task.package, "_study_" + name)
@@ -174,7 +174,7 @@ def main(argv=None):
     if args.variants == "mutants":
         return mutant_verdicts(task, args)
     materialize = corpus_module(task)
-    corpus = materialize.all_variants(task.folder / "grading" / "corpus")
+    corpus = materialize.all_variants(task.folder / "grading" / "quality" / "corpus")
     part = "overfit_" + args.cell
     must_fail = {v.name for v in corpus if v.kind == "bug" and part in v.loses}
     names = [v.name for v in corpus] if args.variants == "all" else PROBES[args.cell]
@@ -203,7 +203,7 @@ def main(argv=None):
 def mutant_verdicts(task, args):
     """Each mutant's overfit verdict at the notebook's settings and at each size (its threshold given)."""
     check_data = task.reference().module("check_data")
-    names = ["mutant:" + m.name for m in task.grading_module("mutants").MUTANTS if m.policy is None]
+    names = ["mutant:" + m.name for m in task.grading_module("quality.mutants").MUTANTS if m.policy is None]
     seed = check_data.OVERFIT_SETTINGS[args.cell]["seed"]
     sizes = ["notebook"] + [s for s in args.sizes if s != "notebook"]
     with ProcessPoolExecutor(args.jobs) as pool:

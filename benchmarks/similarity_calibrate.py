@@ -4,12 +4,12 @@
 
 Independent solutions: every correct variant of the corpus (DIR/correct/*.py,
 materialized onto release/ with the corpus's own materialize.py; default DIR
-is source/rnn_captioning/grading/corpus), the test fixtures
+is source/rnn_captioning/grading/quality/corpus), the test fixtures
 (tests/similarity_fixtures/independent) and the kit's solution. Prints the
 highest scores between any two of them.
 
 Disguised copies: every independent solution disguised by each kind of the
-assignment's grading/similarity_disguise.py and by all of them at once;
+assignment's grading/quality/similarity_disguise.py and by all of them at once;
 prints, per kind, how many copies score at or above the threshold against their original, and the lowest
 such score. The threshold's margin is the gap between the two.
 """
@@ -29,11 +29,11 @@ from similarity import THRESHOLD  # noqa: E402
 from similarity import fingerprints as fp  # noqa: E402
 from similarity.run import common_documents, prepare  # noqa: E402
 
-disguise = load().grading_module("similarity_disguise")
+disguise = load().grading_module("quality.similarity_disguise")
 RELEASE = ROOT / "release" / "rnn_captioning"
 SOLUTIONS = ROOT / "solutions" / "rnn_captioning"
 FIXTURES = ROOT / "tests" / "similarity_fixtures" / "independent"
-DEFAULT_CORPUS = ROOT / "source" / "rnn_captioning" / "grading" / "corpus"
+DEFAULT_CORPUS = ROOT / "source" / "rnn_captioning" / "grading" / "quality" / "corpus"
 
 
 def materialize_corpus(corpus, dest):

@@ -31,7 +31,7 @@ from similarity import run_similarity  # noqa: E402
 from similarity.release import function_table, load_release  # noqa: E402
 from similarity.subject import current  # noqa: E402
 
-disguise = load().grading_module("similarity_disguise")
+disguise = load().grading_module("quality.similarity_disguise")
 LAYERS, MODEL, RELEASE_PATHS = disguise.LAYERS, disguise.MODEL, disguise.RELEASE_PATHS
 
 RELEASE = ROOT / "release" / "rnn_captioning"

@@ -46,7 +46,7 @@ def demo_table(results_by_submission):
 def lay_out_submissions(folder, task):
     """folder/<label>/<assignment id>: the demo's three submissions, laid out as nbgrader's
     submitted/<student>/ (the README's grade-batch examples grade this folder)."""
-    mutants = task.grading_module("mutants")
+    mutants = task.grading_module("quality.mutants")
     folder = Path(folder)
     if folder.exists():
         shutil.rmtree(folder)
@@ -60,7 +60,7 @@ def run_demo(out_root=KIT_ROOT / "out" / "demo"):
     """Grade solutions, the untouched release and the typical-mistakes example as one batch
     (out_root/submissions -> out_root/graded); return the table."""
     task = assignment.load()
-    mutants = task.grading_module("mutants")
+    mutants = task.grading_module("quality.mutants")
     out_root = Path(out_root)
     submissions = lay_out_submissions(out_root / "submissions", task)
     outcome = grade_batch(submissions, out_root / "graded", jobs=2)

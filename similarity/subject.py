@@ -13,7 +13,7 @@ from uploads.layout import KIT_ROOT, Layout, default_assignment_folder, read_lay
 
 # Inside an assignment folder source/<id>/: folders of whole solutions whose
 # shared code counts as code everyone writes, and the copy check's settings.
-BASELINE_FOLDER = Path("grading") / "similarity_baseline"
+BASELINE_FOLDER = Path("grading") / "quality" / "similarity_baseline"
 SETTINGS_FILE = Path("grading") / "similarity.json"
 
 

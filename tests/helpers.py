@@ -25,9 +25,9 @@ SOLUTIONS = ROOT / "solutions" / TASK.id
 DATA_DIR = ROOT / "datasets" / TASK.grading.DATA_NAME
 PARTS = TASK.parts
 AUTO_POINTS = TASK.max_score()
-mutants = TASK.grading_module("mutants")
+mutants = TASK.grading_module("quality.mutants")
 patching = TASK.grading_module("patching")
-classic = TASK.grading_module("classic")
+classic = TASK.grading_module("quality.classic")
 LIMITS = TASK.grading_module("tolerances").LIMITS
 
 

@@ -228,7 +228,7 @@ def test_regrading_depends_on_content_kit_and_options_not_timestamps(tmp_path):
     assert "(2 now, 0 up to date)" in proc.stdout, proc.stdout
 
 
-def test_kit_version_follows_grading_code_reference_and_rubric_but_not_the_corpus(tmp_path):
+def test_kit_version_follows_grading_code_reference_and_rubric_but_not_the_quality_side(tmp_path):
     from autograder import assignment
     from autograder.versions import kit_version
     folder = tmp_path / "affine_assignment"
@@ -237,9 +237,11 @@ def test_kit_version_follows_grading_code_reference_and_rubric_but_not_the_corpu
     task = assignment.load(folder)
     first = kit_version(task)
     assert kit_version(task) == first
-    corpus = folder / "grading" / "corpus"
-    corpus.mkdir(exist_ok=True)
-    (corpus / "c01.py").write_text("x = 1\n")
+    quality = folder / "grading" / "quality"
+    (quality / "corpus").mkdir(parents=True)
+    (quality / "__init__.py").write_text("")
+    (quality / "corpus" / "c01.py").write_text("x = 1\n")
+    (quality / "mutants.py").write_text("WRONG = 1\n")
     assert kit_version(task) == first
     for changed in (folder / "rubric.json", next((folder / "grading").glob("*.py")),
                     next(task.reference_package_dir.rglob("*.py"))):

@@ -11,8 +11,8 @@ CITED = re.compile(r"`([\w./-]+\.(?:md|py|json|ipynb|toml|csv|html|txt|sh|zip|pn
 # Where a path in a doc may be relative to: the repo, the assignment folder (students'
 # files), its grading folder, and the folder of the doc itself.
 ASSIGNMENT = ROOT / "source" / "rnn_captioning"
-ROOTS = [ROOT, ROOT / "docs", ASSIGNMENT, ASSIGNMENT / "grading", ASSIGNMENT / "captioning",
-         ASSIGNMENT / "captioning" / "classifiers"]
+ROOTS = [ROOT, ROOT / "docs", ASSIGNMENT, ASSIGNMENT / "grading", ASSIGNMENT / "grading" / "quality",
+         ASSIGNMENT / "captioning", ASSIGNMENT / "captioning" / "classifiers"]
 KIT_FOLDERS = ["autograder", "build_assignment", "nbgrader_bridge", "similarity", "uploads", "demo", "benchmarks",
                "tests", "source"]
 MARKDOWN_NAME = re.compile(r"(?<![\w/.-])([\w/.-]+\.md)\b")

@@ -61,10 +61,10 @@ CORPUS_STUDENTS = {"is_literal": "c03_is_rnn_dict_steps", "gate_order": "b03_gat
 
 def corpus_variant(name):
     import importlib.util
-    spec = importlib.util.spec_from_file_location("_e2e_materialize", TASK.folder / "grading" / "corpus" / "materialize.py")
+    spec = importlib.util.spec_from_file_location("_e2e_materialize", TASK.folder / "grading" / "quality" / "corpus" / "materialize.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module, module.load_variant(TASK.folder / "grading" / "corpus" /
+    return module, module.load_variant(TASK.folder / "grading" / "quality" / "corpus" /
                                        ("correct" if name.startswith("c") else "bugs") / (name + ".py"))
 
 

@@ -24,11 +24,11 @@ from similarity import THRESHOLD, run_similarity  # noqa: E402
 from similarity.reading import read_submission  # noqa: E402
 from uploads.wording import counted  # noqa: E402
 
-disguise = load().grading_module("similarity_disguise")
+disguise = load().grading_module("quality.similarity_disguise")
 FIXTURES = ROOT / "tests" / "similarity_fixtures" / "independent"
 INDEPENDENT = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 DISGUISES = list(disguise.KINDS) + ["all"]
-CORPUS = ROOT / "source" / "rnn_captioning" / "grading" / "corpus"
+CORPUS = ROOT / "source" / "rnn_captioning" / "grading" / "quality" / "corpus"
 LAYERS = "captioning/rnn_layers.py"
 MODEL = "captioning/classifiers/rnn.py"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.ipynb", "datasets")

@@ -4,7 +4,7 @@ only in its own part(s), and its own part names the mistake; the notebook's chec
 name it with the same words before submission.
 
 A forward's mistake may also cost its backward, which can only be called with that
-forward's cache (grading/mutants.own_parts). Every other part that uses
+forward's cache (grading/quality/mutants.own_parts). Every other part that uses
 the wrong function is judged again with a correct one in its place, and keeps its
 points."""
 import json

@@ -1,4 +1,4 @@
-"""The student-style corpus (source/rnn_captioning/grading/corpus): 42 correct
+"""The student-style corpus (source/rnn_captioning/grading/quality/corpus): 42 correct
 submissions written the ways students write this assignment, and 43 realistic
 mistakes, each declaring every part it must lose and the catalogued hint that
 part's report must carry. Every variant goes through the sandboxed grader
@@ -16,7 +16,7 @@ import pytest
 
 from helpers import RELEASE, ROOT, TASK
 
-CORPUS = TASK.folder / "grading" / "corpus"
+CORPUS = TASK.folder / "grading" / "quality" / "corpus"
 OVERFIT_PARTS = {"overfit_rnn", "overfit_lstm"}
 # Correct variants whose training is checked too (the usual loops, `is 'rnn'`, float64 inside).
 TRAINED_CORRECT = ("c01_classic_loops", "c03_is_rnn_dict_steps", "c22_promotes_float64")

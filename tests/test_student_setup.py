@@ -193,7 +193,7 @@ def test_release_readme_states_the_grading_rules_with_their_defined_figures():
     graded, notebook = check_data.GRADED_OVERFIT_SETTINGS, check_data.OVERFIT_SETTINGS
     flat = " ".join(rules.split())
     assert "below %g for the RNN and %g for the LSTM" % (graded["rnn"]["threshold"], graded["lstm"]["threshold"]) in flat
-    describe = TASK.grading_module("overfit_spread").describe
+    describe = TASK.grading_module("quality.overfit_spread").describe
     assert "The RNN's: %s" % describe(graded["rnn"]) in flat
     assert "The LSTM's: %s" % describe(graded["lstm"]) in flat
     assert "(whose thresholds are %g and %g)" % (notebook["rnn"]["threshold"], notebook["lstm"]["threshold"]) in flat

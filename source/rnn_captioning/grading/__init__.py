@@ -11,7 +11,7 @@ points, the package name, the files students write and the policy.
 - cases.py: the hidden inputs;  tolerances.py: bounds and time budgets
 - cells.py: the two cell types in one table, and the reference's greedy decoding
 - student.py: requests to the sandboxed child;  child_ops.py: their answers, inside it
-- mutants.py: wrong implementations every check must catch
+- quality/: never shipped: the corpus, the mutants, calibration and TOLERANCES.md, the copy check's material
 - replacements.py: a failing check judged again with the functions it calls, charged elsewhere, replaced
 - notebook_diagnoses.py: the mistakes' results on the notebook's inputs, written into the package by the build
 """
@@ -36,13 +36,13 @@ def hint_catalogue():
 
 def calibration_submission(reference_folder, dest):
     """A correct submission written unlike the reference, for autograder.calibrate."""
-    from .classic import make_classic_correct
+    from .quality.classic import make_classic_correct
     return make_classic_correct(reference_folder, dest)
 
 
 def calibration_intro():
     """Where this assignment's bounds come from, under the title of TOLERANCES.md."""
-    return ("The calibration submission is `CLASSIC_CORRECT` in `classic.py`. Where the bounds come from: "
+    return ("The calibration submission is `CLASSIC_CORRECT` in `quality/classic.py`. Where the bounds come from: "
             "float64 comparisons with the reference use the notebook's elementwise relative error and the "
             "notebook's bounds (`check_data.TOLERANCES`); float32 results and finite differences use the "
             "scaled error max|a-b|/max|b| with the bounds in `grading/tolerances.py`; sampling must match "
@@ -52,5 +52,5 @@ def calibration_intro():
 
 def calibration_appendix(training_seeds):
     """The overfit study appended to TOLERANCES.md by autograder.calibrate."""
-    from .overfit_spread import overfit_spread, spread_markdown
+    from .quality.overfit_spread import overfit_spread, spread_markdown
     return spread_markdown(overfit_spread(training_seeds))

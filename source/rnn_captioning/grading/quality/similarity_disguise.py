@@ -2,7 +2,7 @@
 
 The copy check's test material for this assignment, never shipped to a
 grading image. Used by tests/test_similarity.py and the similarity
-benchmarks (through `assignment.grading_module("similarity_disguise")`), and handy
+benchmarks (through `assignment.grading_module("quality.similarity_disguise")`), and handy
 to see what the detector sees through: `disguise_folder(src, dst, ["rename",
 "reorder"])` writes a copy of the assignment folder src with the graded files
 changed. Every disguise keeps the code's behaviour (the test suite runs the
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from similarity.release import function_table, load_release
 
-from . import patching
+from .. import patching
 from similarity.subject import current
 
 LAYERS, MODEL = current().roles

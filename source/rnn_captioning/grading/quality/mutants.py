@@ -11,7 +11,7 @@ depend on how the reference happens to be written. They serve three uses:
 """
 from dataclasses import dataclass
 
-from .patching import LAYERS, MODEL, _def, apply_functions
+from ..patching import LAYERS, MODEL, _def, apply_functions
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Proves the corpus is what it says, in process, with numpy only.
 
-    .venv/bin/python source/rnn_captioning/grading/corpus/check_corpus.py [-v] [NAME ...]
+    .venv/bin/python source/rnn_captioning/grading/quality/corpus/check_corpus.py [-v] [NAME ...]
 
 The reference package (source/rnn_captioning/captioning) is imported by path
 under a private module name, and every variant, materialized on top of
@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 CORPUS = Path(__file__).resolve().parent
-ROOT = CORPUS.parents[3]
+ROOT = CORPUS.parents[4]
 REFERENCE_PACKAGE = ROOT / "source" / "rnn_captioning" / "captioning"
 RELEASE = ROOT / "release" / "rnn_captioning"
 

@@ -4,7 +4,7 @@ gates computed one by one, a sample that stops at <END>). Its errors against
 the reference are what the tolerances must leave room for: the calibration in
 TOLERANCES.md grades it over 100 hidden seeds.
 """
-from .patching import LAYERS, MODEL, _def, apply_functions
+from ..patching import LAYERS, MODEL, _def, apply_functions
 
 CLASSIC_CORRECT = {
     LAYERS: {
