@@ -702,7 +702,7 @@ def test_a_call_that_waits_without_computing_is_stopped_and_named(correct_submis
     assert "while running loss (captioning/classifiers/rnn.py, line" in training["output"], training
 
 
-BUSY_LOOPS = 12
+BUSY_LOOPS = 30
 
 
 @pytest.fixture

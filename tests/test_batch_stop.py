@@ -87,7 +87,12 @@ def stop_midway(command, out, signum, graders_under=()):
     while not finished(out) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
     assert proc.poll() is None and finished(out), "no submission finished, or the batch ended first"
-    below = set().union(*(descendants(pid) for pid in [proc.pid, *graders_under]))
+    # Both lanes may finish together and be between submissions for a moment: wait for the next grader.
+    below, deadline = set(), time.monotonic() + 10
+    while not below and time.monotonic() < deadline and proc.poll() is None:
+        below = set().union(*(descendants(pid) for pid in [proc.pid, *graders_under]))
+        if not below:
+            time.sleep(0.05)
     assert below, "no grader running"
     sent = time.monotonic()
     proc.send_signal(signum)
