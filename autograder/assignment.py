@@ -87,6 +87,11 @@ class Assignment:
         return self.folder / "rubric.json"
 
     @property
+    def release_version(self):
+        """rubric.json's "version": the release students have (stamped into it by the build)."""
+        return str(self.settings.get("version", ""))
+
+    @property
     def child_ops(self):
         return Path(self.grading.CHILD_OPS)
 

@@ -13,7 +13,11 @@ DIR/grades.csv, DIR/lms_grades.csv, DIR/summary.md and DIR/summary.html
 
 Resumable: a submission is not graded again when its status.json names the
 same content (versions.submission_hash), the same kit (versions.kit_version)
-and the same options, with a final status (graded or unreadable). A status
+and the same options, with a final status (graded or unreadable). When only
+the kit changed (a fix to the checks), the submission is regraded: only the
+checks whose fingerprints changed run again (regrade.py), every changed
+score is appended to DIR/regrade.csv, and a lower score is applied only with
+--allow-lower (without it, the earlier reports stand). A status
 file is written only after its grading finished. Ctrl-C (SIGINT) or SIGTERM
 stops the run within seconds: the gradings in flight are ended (their
 sandboxes closed), nothing queued starts, grades.csv and the summary are
@@ -21,6 +25,7 @@ written for what finished with the rest "not graded", and the exit status is
 128 + the signal's number; a re-run grades only the rest.
 """
 import json
+import shutil
 import signal
 import threading
 import time
@@ -31,7 +36,7 @@ from pathlib import Path
 from uploads.batch_folder import find_submissions
 from uploads.wording import counted
 
-from . import versions
+from . import regrade, versions
 from .paths import KIT_ROOT
 from .batch_status import (GRADED, GRADER_ERROR, NOT_GRADED, REPORT_FILES, BatchCannotRun, BatchStopped, Status,
                            forget, is_up_to_date, read_status, status_from_run, write_status)
@@ -73,6 +78,8 @@ class BatchOutcome:
     up_to_date: int = 0
     interrupted: str = ""               # why the run stopped early (a stop signal, the cluster went away)
     similarity: object = None           # similarity.run.Result, with --similarity
+    regraded: int = 0                   # submissions graded again after a change to the checks
+    changes: list = field(default_factory=list)   # regrade.Change of every score that changed
     stop_signal: int = None             # the signal that stopped the grading
     skipped: list = field(default_factory=list)   # [(entry, why)]: batch-folder entries that are not submissions
 
@@ -106,9 +113,10 @@ def check_folder(folder, out):
 
 
 # ---------------------------------------------------------------- grading
-def grade_one(submission, out_dir, select=None, isolation=None, processes=None):
+def grade_one(submission, out_dir, select=None, isolation=None, processes=None, earlier=None):
     """Grade one submission in a fresh grader process; returns (status, reason, seconds), or
-    None when processes (a GraderProcesses) was stopped before or during the grading."""
+    None when processes (a GraderProcesses) was stopped before or during the grading.
+    earlier: an earlier grading's checks.json to reuse the unchanged checks of."""
     started = time.monotonic()
     for name in REPORT_FILES:
         try:
@@ -118,7 +126,7 @@ def grade_one(submission, out_dir, select=None, isolation=None, processes=None):
     try:
         # One sandbox lane per grading: the batch keeps the cores busy with several gradings.
         proc, results = grade_in_subprocess(submission, out_dir, select=select, isolation=isolation, lanes=1,
-                                            processes=processes)
+                                            processes=processes, earlier=earlier)
     except GradingStopped:
         return None
     except OSError as exc:
@@ -145,16 +153,18 @@ def _record(out, name, key, outcome, where, counts, bar):
     bar.update(1)
 
 
-def grade_locally(todo, out, jobs, select, isolation, bar):
+def grade_locally(todo, out, jobs, select, isolation, bar, earlier=None):
     """Grade todo ({student: (path, cache key)}), jobs at a time, recording each as it ends.
-    On BatchStopped, ends the gradings in flight, starts no other, and raises it again."""
+    earlier: {student: an earlier grading's checks.json}. On BatchStopped, ends the
+    gradings in flight, starts no other, and raises it again."""
+    earlier = earlier or {}
     counts, processes = {}, GraderProcesses()
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
         futures = {}
         for name, (path, key) in todo.items():
             forget(out / name)
-            futures[pool.submit(grade_one, path, out / name, select, isolation, processes)] = name
+            futures[pool.submit(grade_one, path, out / name, select, isolation, processes, earlier.get(name))] = name
         for future in as_completed(futures):
             name = futures[future]
             outcome = future.result()
@@ -174,8 +184,9 @@ def _portable_name(task):
 
 
 def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None, similarity=False,
-                reference=None, progress=True):
+                reference=None, progress=True, allow_lower=False):
     """Grade every submission of folder into out; returns a BatchOutcome.
+    allow_lower: apply the scores a regrade lowers (without it the earlier ones stand).
 
     Raises BatchCannotRun (one line) when folder is missing or holds no
     submission, and grade.GraderCannotRun when the grader is not installed."""
@@ -184,7 +195,7 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
     task = load_assignment()
     out.mkdir(parents=True, exist_ok=True)
     kit, options = versions.kit_version(task), versions.grading_options(select, isolation)
-    todo, statuses = {}, {}
+    todo, statuses, regrades = {}, {}, {}
     from tqdm import tqdm
     for name, path in tqdm(submissions.items(), desc="what changed", unit="submission", leave=False,
                            disable=not progress or len(submissions) < 50):
@@ -193,6 +204,14 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
             statuses[name] = read_status(out / name)
         else:
             todo[name] = (path, key)
+            earlier = read_status(out / name)
+            if (earlier is not None and earlier.graded and (earlier.submission_hash, earlier.options) == (key[0], key[2])
+                    and (out / name / "results.json").is_file()):
+                regrades[name] = earlier            # the same files, graded before by another kit
+    records = {}
+    for name in regrades:
+        record = regrade.set_aside(out / name) / regrade.RECORD
+        records[name] = record if record.is_file() else None
     interrupted, client, stop_signal = "", None, None
     if scheduler and todo:
         from .cluster import ClusterGone, connect, grade_on_cluster
@@ -206,23 +225,69 @@ def grade_batch(folder, out, jobs=2, select=None, isolation=None, scheduler=None
                     grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
                                      lambda name, outcome, where, counts: _record(
                                          out, name, todo[name][1], outcome, where, counts, bar),
-                                     assignment=_portable_name(task))
+                                     assignment=_portable_name(task), earlier=records)
                 except ClusterGone as exc:
                     interrupted = str(exc)
             else:
-                grade_locally(todo, out, jobs, select, isolation, bar)
+                grade_locally(todo, out, jobs, select, isolation, bar, records)
         except BatchStopped as exc:
             interrupted, stop_signal = str(exc), exc.signum
         finally:
             signals.grading = False
             bar.close()
+        changes, regrade_notes = settle_regrades(out, regrades, kit, allow_lower)
         outcome = _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_signal,
-                          similarity, reference, progress, skipped)
+                          similarity, reference, progress, skipped, (len(regrades), changes))
+    _print_regrades(out, outcome, regrade_notes)
     return outcome
 
 
+def settle_regrades(out, regrades, kit, allow_lower):
+    """After the grading, for every regraded submission: compare its new score with the earlier
+    one and append the changes to the ledger. A lower score without allow_lower, a grading that
+    failed and one the run did not reach put the earlier reports and status back. Returns
+    ([regrade.Change], [console lines])."""
+    changes, notes = [], []
+    for name, earlier_status in sorted(regrades.items()):
+        earlier_dir, status = out / name / regrade.EARLIER, read_status(out / name)
+        if status is None or not status.graded:
+            regrade.put_back(out / name, earlier_dir)
+            write_status(out / name, earlier_status)
+            if status is not None:
+                notes.append("%s: the regrade failed (%s: %s); the earlier grade stands"
+                             % (name, status.status, status.reason))
+            continue
+        change = regrade.compare(name, earlier_dir, out / name, allow_lower, earlier_status.kit_version, kit)
+        if change is None:
+            shutil.rmtree(earlier_dir, ignore_errors=True)
+            continue
+        changes.append(change)
+        if not change.applied:        # graded again next time, and applied with --allow-lower
+            regrade.put_back(out / name, earlier_dir)
+            write_status(out / name, earlier_status)
+    regrade.append_ledger(out, changes)
+    return changes, notes
+
+
+def _print_regrades(out, outcome, notes):
+    if not outcome.regraded:
+        return
+    kept = [c for c in outcome.changes if not c.applied]
+    print("regraded %s after a change to the checks: %s changed%s"
+          % (counted(outcome.regraded, "submission"), counted(len(outcome.changes), "score"),
+             "; ledger in %s" % (out / regrade.LEDGER) if outcome.changes else ""))
+    for change in outcome.changes:
+        print("  %s: %g -> %g%s" % (change.student, change.old, change.new,
+                                    "" if change.applied else " (not applied: lower)"))
+    if kept:
+        print("  %s lower than before and not applied: run the same command with --allow-lower to apply %s"
+              % (counted(len(kept), "score"), "it" if len(kept) == 1 else "them"))
+    for note in notes:
+        print("  " + note)
+
+
 def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_signal, similarity, reference,
-            progress, skipped=()):
+            progress, skipped=(), regrades=(0, ())):
     """Every submission's status, the class outputs and the console lines, after the grading."""
     from .class_summary import graded_tally, write_class_outputs
     results = {}
@@ -235,7 +300,8 @@ def _finish(folder, out, task, submissions, statuses, todo, interrupted, stop_si
             results[name] = json.loads((out / name / "results.json").read_text())
     finished_now = sum(1 for name in todo if statuses[name].status != NOT_GRADED)
     outcome = BatchOutcome(out, statuses, results, graded_now=finished_now, up_to_date=len(submissions) - len(todo),
-                           interrupted=interrupted, stop_signal=stop_signal, skipped=list(skipped))
+                           interrupted=interrupted, stop_signal=stop_signal, skipped=list(skipped),
+                           regraded=regrades[0], changes=list(regrades[1]))
     if similarity and not interrupted:
         from similarity.run import run_similarity
         from similarity.subject import for_assignment

@@ -17,7 +17,7 @@ NOT_GRADED = "not graded"            # in flight when the cluster went away (no 
 WITH_RESULTS = (GRADED, NOT_IMPORTABLE)          # statuses with a score
 FINAL = (GRADED, NOT_IMPORTABLE, UNREADABLE)     # statuses a re-run keeps; a grader error is tried again
 STATUS_FILE = "status.json"
-REPORT_FILES = ("results.json", "report.md", "report.html")
+REPORT_FILES = ("results.json", "report.md", "report.html", "checks.json")   # checks.json: regrade.RECORD
 
 
 class BatchCannotRun(Exception):

@@ -321,6 +321,10 @@ def summary_data(outcome, parts, catalogue=None):
                              if s.status == UNREADABLE],
         "similarity": outcome.similarity,
         "interrupted": outcome.interrupted,
+        "regraded": outcome.regraded,
+        "changes": [{"name": c.student, "report": report_link(out, c.student), "old": c.old, "new": c.new,
+                     "parts": "; ".join("%s %g -> %g" % part for part in c.parts), "applied": c.applied_text}
+                    for c in outcome.changes],
     }
 
 
@@ -352,6 +356,15 @@ def summary_markdown(data):
         lines += ["| %s | %s | %s |" % (_md_names(row["names"]), row["what"], _md(row["why"]))
                   for row in data["attention"]]
         lines.append("")
+    if data["regraded"]:
+        lines += ["## Regraded after a change to the checks", "",
+                  "%s regraded in this run, %s (every change so far: regrade.csv)."
+                  % (counted(data["regraded"], "submission"), counted(len(data["changes"]), "score") + " changed"), ""]
+        if data["changes"]:
+            lines += ["| student | before | now | parts | applied |", "| --- | --- | --- | --- | --- |"]
+            lines += ["| %s | %g | %g | %s | %s |" % (_md(c["name"]), c["old"], c["new"], _md(c["parts"]),
+                                                      _md(c["applied"])) for c in data["changes"]]
+            lines.append("")
     lines += ["## Students", "", "| student | status | automatic total | report | note |",
               "| --- | --- | --- | --- | --- |"]
     for row in data["students"]:
@@ -424,6 +437,15 @@ img { max-width: 100%; }
 {% for row in d.attention %}<tr><td>{{ names(row.names) }}</td><td>{{ row.what }}</td><td>{{ row.why }}
 {%- if row.what == 'similar code' %} (<a href="similarity/similarity.html">similarity report</a>){% endif %}</td></tr>
 {% endfor %}</table>{% endif %}
+{% if d.regraded %}<h2 id="regraded">Regraded after a change to the checks</h2>
+<p>{{ d.regraded }} submission{{ '' if d.regraded == 1 else 's' }} regraded in this run,
+ {{ d.changes|length }} score{{ '' if d.changes|length == 1 else 's' }} changed
+ (every change so far: <a href="regrade.csv">regrade.csv</a>).</p>
+{% if d.changes %}<table><tr><th>student</th><th>before</th><th>now</th><th>parts</th><th>applied</th></tr>
+{% for c in d.changes %}<tr class="regraded"><td>{% if c.report %}<a href="{{ c.report }}">{{ c.name }}</a>{% else %}{{ c.name }}{% endif %}</td>
+<td class="num">{{ '%g' % c.old }}</td><td class="num">{{ '%g' % c.new }}</td><td>{{ c.parts }}</td>
+<td>{{ c.applied }}</td></tr>
+{% endfor %}</table>{% endif %}{% endif %}
 <h2 id="students">Students</h2>
 <table><tr><th>student</th><th>automatic total</th><th>status</th><th>report</th><th>note</th></tr>
 {% for row in d.students %}<tr><td>{{ row.name }}</td>

@@ -62,7 +62,8 @@ SUBMISSION is the assignment folder (as released: {id}/ with
 {graded}), a .zip of it
 (with or without the top folder), or nbgrader's submitted/<student>/{id}.
 
-Writes DIR/results.json (Gradescope's schema), DIR/report.md and DIR/report.html.
+Writes DIR/results.json (Gradescope's schema), DIR/report.md, DIR/report.html and
+DIR/checks.json (every check's result and fingerprint, for --earlier).
 
 exit status:
   0  graded (whatever the score)
@@ -94,12 +95,16 @@ Writes, in DIR:
   grades.csv        a max-points row, then one row per student: status, a column per part
                     (manual questions empty until graded), automatic total
   lms_grades.csv    student_id,total (automatic points; empty when not graded): for an LMS import
+  regrade.csv       after a change to the checks: one row per changed score
   summary.md, summary.html   the class summary (what needs a look, a row and report link per
                     student, mistakes with who made them, what is not done, score charts)
 
 Resumable: a submission is graded again only when the graded files, the kit
 (grading code, reference, rubric) or the options changed, or when its last
-grading hit a grader error.
+grading hit a grader error. After a change to the checks alone, only the checks
+whose fingerprint changed run again; every score that changed is appended to
+DIR/regrade.csv (old and new score, the parts, whether it was applied), and a
+lower score is applied only with --allow-lower (the earlier grade stands).
 
 exit status:
   0  every submission graded
@@ -186,6 +191,9 @@ def _parser():
     grade.add_argument("--lanes", type=int, choices=[1, 2],
                        help="sandboxes run side by side: 2 runs training beside the other checks "
                             "(default: 2 when the machine has a second core)")
+    grade.add_argument("--earlier", metavar="CHECKS_JSON",
+                       help="an earlier grading's checks.json: when it graded the same files, the checks that "
+                            "did not change since keep their results and only the others run")
 
     batch = commands.add_parser("grade-batch", help="grade every submission in a folder (parallel, resumable)",
                                 description="Grade every submission in FOLDER, each in its own grader process.",
@@ -207,6 +215,9 @@ def _parser():
                        help="then compare the graded files of every submission (DIR/similarity/)")
     batch.add_argument("--reference", metavar="DIR", help="with --similarity: known solutions to compare with")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.add_argument("--allow-lower", action="store_true",
+                       help="apply the scores that a regrade after a change to the checks lowers "
+                            "(without it the earlier grade stands; regrade.csv says which)")
 
     bundle = commands.add_parser("gradescope-bundle", help="write the Gradescope autograder zip",
                                  description="Write the autograder zip for a Gradescope programming assignment.",
@@ -251,7 +262,7 @@ def _grade(args):
         raise BadInput("%s does not exist" % args.submission)
     out = _out_folder(args.out)
     grade, unreadable = grade_with_status(args.submission, out, isolation=args.isolation, select=args.select,
-                                          lanes=args.lanes, label=args.label)
+                                          lanes=args.lanes, label=args.label, earlier=args.earlier)
     if unreadable:
         print("%s: could not be read: %s (reports in %s)" % (args.submission, unreadable, out), file=sys.stderr)
         return EXIT_UNREADABLE
@@ -307,7 +318,8 @@ def main(argv=None):
         try:
             outcome = grade_batch(Path(args.folder), _out_folder(args.out), jobs=args.jobs, select=args.select,
                                   isolation=args.isolation, scheduler=args.scheduler, similarity=args.similarity,
-                                  reference=args.reference, progress=not args.quiet)
+                                  reference=args.reference, progress=not args.quiet,
+                                  allow_lower=args.allow_lower)
         except BatchCannotRun as exc:
             raise BadInput(str(exc))
         except KeyboardInterrupt:        # before the grading began (StopSignals handles it after)

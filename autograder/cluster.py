@@ -110,10 +110,12 @@ def _run_until_stopped(command, stop_name):
         return None, "stopped with the batch"
 
 
-def grade_remote(name, kind, payload, select, isolation, client_kit, label=None, stop_name=None, assignment=None):
+def grade_remote(name, kind, payload, select, isolation, client_kit, label=None, stop_name=None, assignment=None,
+                 earlier=None):
     """Runs on a Dask worker: grade one submission with the worker's kit, return its reports
     (returncode None: not graded). stop_name: the batch's stop event; assignment: the batch's
-    (an id under the worker's source/, or a folder), None for the worker's default."""
+    (an id under the worker's source/, or a folder), None for the worker's default; earlier:
+    the bytes of an earlier grading's checks.json (regrade.py)."""
     from uploads.layout import resolve_assignment
 
     from .assignment import load
@@ -137,9 +139,13 @@ def grade_remote(name, kind, payload, select, isolation, client_kit, label=None,
         tmp = Path(tmp)
         (tmp / "in").mkdir()
         submission = _unpack(kind, payload, name, tmp / "in")
-        out = tmp / "out"
+        out, record = tmp / "out", None
+        if earlier:
+            record = tmp / "earlier.json"
+            record.write_bytes(earlier)
         returncode, stderr = _run_until_stopped(grade_command(submission, out, select, isolation, lanes=1,
-                                                              label=label, assignment=folder), stop_name)
+                                                              label=label, assignment=folder, earlier=record),
+                                                stop_name)
         files = {file: (out / file).read_bytes() for file in REPORT_FILES if (out / file).is_file()}
     return {"returncode": returncode, "stderr": stderr[-4000:], "files": files, "where": here,
             "seconds": time.monotonic() - started}
@@ -239,10 +245,13 @@ def _stop_remote(client, stop_name, running):
         pass
 
 
-def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit, record, assignment=None):
+def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit, record, assignment=None,
+                     earlier=None):
     """Grade todo ({student: (path, cache key)}) on the cluster; record(name, (status, reason,
-    seconds), where, counts) after each, as it finishes. Raises ClusterGone when the scheduler
-    is lost (finished submissions are recorded)."""
+    seconds), where, counts) after each, as it finishes. earlier: {student: an earlier
+    grading's checks.json}. Raises ClusterGone when the scheduler is lost (finished
+    submissions are recorded)."""
+    earlier = earlier or {}
     counts, running = {}, {}
     pending = list(todo.items())
     stop_name = "autograder-stop-%s" % uuid.uuid4().hex
@@ -259,8 +268,10 @@ def grade_on_cluster(client, scheduler, todo, out, jobs, select, isolation, kit,
                 except (OSError, ValueError) as exc:
                     record(name, (GRADER_ERROR, "could not be sent to the cluster: %s" % exc, 0.0), "here", counts)
                     continue
+                record_bytes = earlier[name].read_bytes() if earlier.get(name) else None
                 future = client.submit(grade_remote, remote_name, kind, payload, select, isolation, kit, str(path),
-                                       stop_name, assignment, key="grade-%s-%s" % (name, uuid.uuid4().hex[:8]), pure=False)
+                                       stop_name, assignment, record_bytes,
+                                       key="grade-%s-%s" % (name, uuid.uuid4().hex[:8]), pure=False)
                 running[future] = name
             done = [future for future in running if future.done()]
             if not done:

@@ -16,7 +16,8 @@ from pathlib import Path
 from uploads.wording import counted
 
 from . import assignment as assignments
-from . import report, runner, scoring, submission
+from . import regrade, report, runner, scoring, submission, versions
+from .fingerprints import check_fingerprints
 from .isolation import IsolationUnavailable, detect_isolation
 from .paths import KIT_ROOT
 from .proxy import StudentProxy
@@ -82,11 +83,14 @@ def grade_submission(submission_path, out_dir, isolation=None, select=None, assi
 
 
 def grade_with_status(submission_path, out_dir, isolation=None, select=None, assignment=None, lanes=None,
-                      on_row=None, label=None):
+                      on_row=None, label=None, earlier=None):
     """grade_submission's work; returns (report.Grade, why the submission could not be
     read, or None when it was read and graded). label: the submission's name in the reports
-    (default: its path)."""
+    (default: its path). earlier: an earlier grading's checks.json; when it graded the same
+    files, its rows of the checks that did not change are reused (regrade.py)."""
     task = assignment or load_assignment()
+    fingerprints = check_fingerprints(task)
+    kit = versions.kit_version(task)
     started = time.monotonic()
     try:
         isolation = isolation or detect_isolation()
@@ -104,6 +108,7 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
             notes.append("the submission could not be read: %s" % exc)
         else:
             unreadable = None
+            graded_digest = versions.prepared_digest(prepared)
         if prepared is None:
             rows = runner.unreadable_rows(task, "the submission could not be read: %s" % unreadable)
         else:
@@ -116,8 +121,9 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                 runner.complete_rows(task, rows_so_far, fill_missing=False), task.parts)))
             try:
                 proxies = [StudentProxy(sandbox, log, task.package, hung) for sandbox in sandboxes]
+                reusable = earlier and regrade.read_earlier(earlier, fingerprints, graded_digest, select)
                 result = runner.run_checks(task, proxies, select=select, on_row=follow,
-                                           sources=submission.graded_sources(prepared, task))
+                                           sources=submission.graded_sources(prepared, task), earlier=reusable or None)
                 rows, curves = result.rows, result.curves
                 import_failures = {task.graded_files[key]: text for key, text in result.import_failures.items()}
                 notes[:0] = list(import_failures.values())        # said once, first
@@ -126,6 +132,11 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                                  % counted(len(result.grader_faults), "check"))
                 notes.append("your code used %.1f of the %.0f CPU seconds one grading gives it"
                              % (budget.spent, budget.cpu_seconds))
+                reused = sum(1 for row in rows if row.reused)
+                if reused:
+                    notes.append("graded before with the same files: %s unchanged since kept %s result, "
+                                 "%s ran again" % (counted(reused, "check"), "its" if reused == 1 else "their",
+                                                   counted(len(rows) - reused, "check")))
             finally:
                 for sandbox in sandboxes:
                     sandbox.close()
@@ -133,14 +144,18 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         grade = report.Grade(label or str(submission_path), isolation, scored, summaries,
                              time.monotonic() - started, notes, _logs(log), curves,
                              metric_help=getattr(task.grading, "METRIC_HELP", {}), import_failures=import_failures,
-                             curve_wording=getattr(task.grading, "CURVE_WORDING", {}))
+                             curve_wording=getattr(task.grading, "CURVE_WORDING", {}),
+                             fingerprints=fingerprints, versions={"kit": kit, "release": task.release_version})
         report.write_all(grade, Path(out_dir))
+        if prepared is not None:
+            regrade.write_record(out_dir, rows, curves, fingerprints, graded_digest, select, kit)
         return grade, unreadable
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=None, label=None, assignment=None):
+def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=None, label=None, assignment=None,
+                  earlier=None):
     """The command line that grades one submission in a fresh interpreter (assignment: its
     --assignment; without it, the grader's default, AUTOGRADER_ASSIGNMENT included)."""
     command = [sys.executable, "-m", "autograder", "grade", str(submission_path), "--out", str(out_dir)]
@@ -154,6 +169,8 @@ def grade_command(submission_path, out_dir, select=None, isolation=None, lanes=N
         command += ["--isolation", isolation]
     if lanes:
         command += ["--lanes", str(lanes)]
+    if earlier:
+        command += ["--earlier", str(earlier)]
     return command
 
 
@@ -221,13 +238,14 @@ def grader_environment(env=None):
 
 
 def grade_in_subprocess(submission_path, out_dir, select=None, isolation=None, env=None, timeout=None, lanes=None,
-                        processes=None):
+                        processes=None, earlier=None):
     """Grade in a fresh interpreter (as a user would); returns (CompletedProcess, results dict or None).
     Paths are taken from the caller's folder (the grader runs in the kit's); the reports name
     the submission as the caller did. processes: a GraderProcesses that can stop it."""
     label = str(submission_path)
     submission_path, out_dir = Path(submission_path).resolve(), Path(out_dir).resolve()
-    command = grade_command(submission_path, out_dir, select, isolation, lanes, label)
+    command = grade_command(submission_path, out_dir, select, isolation, lanes, label,
+                            earlier=Path(earlier).resolve() if earlier else None)
     env = grader_environment(env)
     if processes is not None:
         proc = processes.run(command, cwd=KIT_ROOT, env=env)

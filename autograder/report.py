@@ -70,6 +70,8 @@ class Grade:
     metric_help: dict = field(default_factory=dict)  # the assignment's own measures: name -> one line
     import_failures: dict = field(default_factory=dict)  # graded file -> why it could not be imported
     curve_wording: dict = field(default_factory=dict)  # how the assignment names its curves (CURVE_WORDING)
+    fingerprints: dict = field(default_factory=dict)   # "part::key" -> the check's content hash
+    versions: dict = field(default_factory=dict)       # {"kit": ..., "release": ...}
 
     @property
     def score(self):
@@ -138,7 +140,9 @@ def results_json(grade):
             "extra_data": {"part": row.part, "check": row.key, "error": _number(row.error),
                            "tolerance": _number(row.tolerance), "metric": row.metric,
                            "seconds": round(row.seconds, 3), "hint": row.hint,
-                           "carried_from": list(row.carried_from), "tips": list(row.tips)},
+                           "carried_from": list(row.carried_from), "tips": list(row.tips),
+                           "fingerprint": grade.fingerprints.get("%s::%s" % (row.part, row.key), ""),
+                           "reused": row.reused},
         })
     output = "Isolation: %s.\n%s" % (ISOLATION_TEXT.get(grade.isolation, grade.isolation),
                                      "\n".join(clean(note) for note in grade.notes))
@@ -148,7 +152,8 @@ def results_json(grade):
     return {"score": grade.score, "execution_time": round(grade.execution_time, 2),
             "output": output.strip(), "visibility": "visible", "stdout_visibility": "hidden",
             "tests": tests, "extra_data": {"isolation": grade.isolation, "max_score": grade.max_score,
-                                           "import_failures": dict(grade.import_failures)}}
+                                           "import_failures": dict(grade.import_failures),
+                                           "versions": dict(grade.versions)}}
 
 
 # ---------------------------------------------------------------- what to show

@@ -28,6 +28,7 @@ class Row:
     seconds: float = 0.0
     shapes: str = ""             # shapes of the hidden inputs (never their values)
     key: str = ""
+    reused: bool = False         # taken from an earlier grading of the same submission (regrade.py)
 
 
 @dataclass
@@ -142,13 +143,17 @@ def run_one(context, part, check, timed_out_parts, import_failures, faults):
     return row
 
 
-def run_checks(assignment, proxies, select=None, on_row=None, sources=None):
+def run_checks(assignment, proxies, select=None, on_row=None, sources=None, earlier=None):
     """Run every selected check of the assignment against the student behind the proxies.
 
     With two proxies (two sandboxes), the long checks (training) run in the
     second lane while the others run in the first, in rubric order (a check may
     read the rows of the parts before it). on_row(rows so far) follows each row.
-    sources: {graded file key: the student's text}, for checks that read code."""
+    sources: {graded file key: the student's text}, for checks that read code.
+    earlier: a regrade.Earlier (an earlier grading of the same submission): its
+    row of an unchanged check is taken as it is, in the check's place, unless a
+    check of the same part or of a part it depends on has just been run again and
+    ended otherwise than before (a check may read those verdicts)."""
     proxies = proxies if isinstance(proxies, (list, tuple)) else [proxies]
     chosen = matcher(select)
     reference = assignment.reference()
@@ -158,6 +163,7 @@ def run_checks(assignment, proxies, select=None, on_row=None, sources=None):
                           for proxy in proxies[1:]]
     import_failures = probe_imports(assignment, proxies[0])
     timed_out, faults, lock = set(), [], threading.Lock()
+    verdict_changed = set()      # parts with a check run again whose verdict differs from the earlier one
     selected = [(part, check) for part, check in assignment.checks() if chosen(check_id(part, check))]
     quick = [pc for pc in selected if not pc[1].long]
     long_checks = [pc for pc in selected if pc[1].long]
@@ -180,7 +186,18 @@ def run_checks(assignment, proxies, select=None, on_row=None, sources=None):
                     if not shared:
                         return
                     part, check = shared.pop(0)
-            run_one(context, part, check, timed_out, import_failures, faults)
+            previous = earlier.row_for(part, check) if earlier is not None else None
+            if previous is not None and check.long and context is not first:
+                context.wait_for_quick_checks()          # the verdicts it may be kept on come first
+            if previous is not None and not ({part.id, *upstream_closure(part.id, assignment.parts)}
+                                             & verdict_changed):
+                context.rows.append(previous)
+                first.curves.update(earlier.curves_of(part.id))
+            else:
+                row = run_one(context, part, check, timed_out, import_failures, faults)
+                if earlier is not None and earlier.verdict_changed(row):
+                    with lock:
+                        verdict_changed.add(part.id)
             if on_row is not None:
                 with lock:
                     on_row(list(first.rows))

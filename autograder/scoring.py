@@ -39,6 +39,7 @@ class ScoredRow:
     key: str = ""
     carried_from: tuple = ()
     hint: str = None
+    reused: bool = False             # the check's row came from an earlier grading (regrade.py)
 
 
 @dataclass
@@ -129,7 +130,8 @@ def score(rows, parts):
             scored.append(ScoredRow(part.id, part.title, row.check, counted, points, share[row.key],
                                     message, outcome.error, outcome.tolerance, outcome.metric,
                                     row.seconds, row.shapes, "" if counted else note,
-                                    list(outcome.tips), row.key, tuple(outcome.carried_from), hint))
+                                    list(outcome.tips), row.key, tuple(outcome.carried_from), hint,
+                                    row.reused))
         summary.score = round(summary.score, 6)
         summaries.append(summary)
     return scored, summaries

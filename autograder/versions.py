@@ -54,12 +54,26 @@ def grading_options(select=None, isolation=None):
     return options
 
 
+def prepared_digest(prepared, digest=None):
+    """16 hex digits naming a prepared submission (its scratch copy's files and its notes)."""
+    digest = digest or _submission_digest()
+    root = Path(prepared.scratch_dir)
+    _digest_files(digest, root, [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()])
+    for note in prepared.notes:
+        digest.update(b"note\0" + str(note).encode())
+    return digest.hexdigest()[:16]
+
+
+def _submission_digest():
+    return hashlib.sha256(b"submission-1\0")
+
+
 def submission_hash(path, task):
     """16 hex digits naming what the grader would grade in this submission.
 
     Builds the grader's scratch copy (reading only, nothing runs) and hashes it
     with the notes; an unreadable submission hashes its reason."""
-    digest = hashlib.sha256(b"submission-1\0")
+    digest = _submission_digest()
     workdir = Path(tempfile.mkdtemp(prefix="autograder-hash-"))
     try:
         try:
@@ -67,10 +81,6 @@ def submission_hash(path, task):
         except submissions.SubmissionError as exc:
             digest.update(b"unreadable\0" + str(exc).encode())
             return digest.hexdigest()[:16]
-        root = Path(prepared.scratch_dir)
-        _digest_files(digest, root, [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()])
-        for note in prepared.notes:
-            digest.update(b"note\0" + str(note).encode())
-        return digest.hexdigest()[:16]
+        return prepared_digest(prepared, digest)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
