@@ -19,10 +19,23 @@ from . import cases, layer_checks, mistakes, model_checks
 FILE = "notebook_diagnoses.json"
 
 
+# Significant digits kept: two machines' BLAS can differ in a result's last bit, and the
+# build must write the same file on both; 12 digits are far inside every notebook tolerance.
+DIGITS = 12
+
+
 def _plain(value):
-    """Nested lists of floats (repr round-trips exactly) or ints."""
+    """Nested lists of floats, rounded to DIGITS significant digits, or ints."""
     array = np.asarray(value)
-    return array.astype(np.float64).tolist() if array.dtype.kind == "f" else array.tolist()
+    if array.dtype.kind != "f":
+        return array.tolist()
+    return _rounded(array.astype(np.float64).tolist())
+
+
+def _rounded(value):
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return float("%.*g" % (DIGITS, value)) if isinstance(value, float) else value
 
 
 def compute(ref):
@@ -42,7 +55,8 @@ def compute(ref):
     model_class = ref.module("classifiers.rnn").CaptioningRNN
     for cell in ("rnn", "lstm"):
         case = model_checks.seed_loss_case(ref, cell)
-        found["loss"][cell] = {"mistakes": [[hint_id, mistakes.loss_with(ref, case, model_class, **change)]
+        found["loss"][cell] = {"mistakes": [[hint_id, _rounded(float(mistakes.loss_with(ref, case, model_class,
+                                                                                       **change)))]
                                             for hint_id, change in mistakes.LOSS_MISTAKES]}
         case = model_checks.seed_sample_case(ref, cell)
         found["sample"][cell] = {"mistakes": [[hint_id, _plain(captions)] for hint_id, captions
