@@ -102,6 +102,11 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
         try:
             prepared = submission.prepare(submission_path, workdir, task)
             notes += prepared.notes
+            if prepared.release_version and prepared.release_version != task.release_version:
+                notes.append("your notebooks come from release %s of the assignment, and the current release is "
+                             "%s: your code was graded with the current checks (`python selfcheck.py` with the "
+                             "newest release.json says which files changed)"
+                             % (prepared.release_version, task.release_version))
             notes.append("provided modules replaced by the kit's copies: " + ", ".join(prepared.replaced))
         except submission.SubmissionError as exc:
             prepared, unreadable = None, str(exc)
@@ -145,7 +150,9 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                              time.monotonic() - started, notes, _logs(log), curves,
                              metric_help=getattr(task.grading, "METRIC_HELP", {}), import_failures=import_failures,
                              curve_wording=getattr(task.grading, "CURVE_WORDING", {}),
-                             fingerprints=fingerprints, versions={"kit": kit, "release": task.release_version})
+                             fingerprints=fingerprints, versions={
+                                 "kit": kit, "release": task.release_version,
+                                 "submitted_release": prepared.release_version if prepared else ""})
         report.write_all(grade, Path(out_dir))
         if prepared is not None:
             regrade.write_record(out_dir, rows, curves, fingerprints, graded_digest, select, kit)

@@ -14,6 +14,7 @@ from pathlib import Path
 from uploads.locate import (MAX_FILE_BYTES, MAX_ZIP_FILES, SYMLINK_REFUSED, SubmissionError,  # noqa: F401
                             accepted_uploads, is_read, locate, marker_file, not_found_reason, open_upload,
                             skipped_folder)
+from uploads.release_stamp import submitted_release
 
 SOLUTION_MARKER = "### BEGIN SOLUTION"
 MAX_FILES = 200                 # .py files copied from the package
@@ -25,6 +26,7 @@ class Prepared:
     scratch_dir: Path                  # holds captioning/
     notes: list = field(default_factory=list)
     replaced: list = field(default_factory=list)
+    release_version: str = ""          # the release its notebooks (or release.json) name; "" when unknown
 
 
 def provided_modules(reference_package):
@@ -89,4 +91,4 @@ def prepare(submission, workdir, assignment):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(reference_package / relative, target)
         replaced.append(relative)
-    return Prepared(scratch, notes, replaced)
+    return Prepared(scratch, notes, replaced, submitted_release(found))

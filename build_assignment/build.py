@@ -9,10 +9,13 @@ from concurrent.futures import ProcessPoolExecutor
 
 import nbformat
 
+from autograder.assignment import load
+
 from .compare import difference_report, executed_problems, same_executed_notebook
 from .execute import execute_notebook
 from .generated import write_generated_files
-from .paths import ASSIGNMENT, EMBEDDED_DATA, ROOT, release_dir, solutions_dir
+from .manifest import stamp_notebooks, write_manifest
+from .paths import ASSIGNMENT, EMBEDDED_DATA, ROOT, SOURCE_DIR, release_dir, solutions_dir
 from .release import build_release
 from .rubric import sync_points
 from .solutions import build_solutions
@@ -45,7 +48,10 @@ def build(out_root, execute=True, jobs=1):
         log("%s written from the hidden side" % relative)
 
     t = time.perf_counter()
+    task = load(SOURCE_DIR)
     build_release(out_root)
+    stamp_notebooks(release_dir(out_root), task)
+    write_manifest(release_dir(out_root), task)
     timings["release"] = time.perf_counter() - t
     log("release/ written in %.1f s" % timings["release"])
 
@@ -56,6 +62,7 @@ def build(out_root, execute=True, jobs=1):
             shutil.copytree(old_dest, os.path.join(previous, "s"))
         t = time.perf_counter()
         notebooks = build_solutions(out_root)
+        stamp_notebooks(solutions_dir(out_root), task)
         timings["solutions files"] = time.perf_counter() - t
         if execute:
             if not os.path.isdir(EMBEDDED_DATA):

@@ -22,7 +22,8 @@ WRITTEN = {"results.json", "report.md", "report.html", "grades.csv", "lms_grades
            "summary.md", "status.json", "similarity.csv", "similarity.html", "similarity.png",
            "rnn_captioning_submission.zip", "gradebook.db", "out/gradescope.zip", "OUT.zip",
            "notebook_diagnoses.json", "rnn_captioning.zip", "setup.sh", "assignment_ops.py",
-           "sitecustomize.py", "notes.txt", "carol.zip", "checks.json", "regrade.csv"}
+           "sitecustomize.py", "notes.txt", "carol.zip", "checks.json", "regrade.csv",
+           "release.json", "latest_release.json"}
 
 
 def test_the_readme_is_short_and_links_to_every_guide():

@@ -16,6 +16,11 @@ np.squeeze and friends go wrong. The autograder uses other, hidden inputs as
 well, so passing here is necessary, not sufficient. Exit status 0 means every
 part that ran passed.
 
+When your instructor publishes a newer release, save its release.json as
+latest_release.json in this folder (or the one above it): this script then
+says, first, which files changed since your release (nothing is downloaded,
+nothing is changed).
+
 --zip then writes rnn_captioning_submission.zip in this folder: exactly the
 files to submit, the ones you edit (captioning/rnn_layers.py and
 captioning/classifiers/rnn.py) and the two notebooks (your answers to the
@@ -51,6 +56,44 @@ def load_settings():
 
 def load_rubric():
     return load_settings()["parts"]
+
+
+LATEST_RELEASE = "latest_release.json"
+
+
+def release_news(settings, folder=HERE):
+    """Lines telling a student that the published release (latest_release.json, here or in the
+    folder above) is not theirs, and which of the release's files changed since; [] otherwise."""
+    found = next((place for place in (folder / LATEST_RELEASE, folder.parent / LATEST_RELEASE)
+                  if place.is_file()), None)
+    if found is None:
+        return []
+    try:
+        latest = json.loads(found.read_text())
+        published, published_files = latest["version"], dict(latest["files"])
+    except (ValueError, KeyError, TypeError):
+        return ["%s is not a release.json of this assignment: ask your instructor for the file again." % found]
+    if latest.get("assignment") != settings["assignment"]:
+        return ["%s is for the assignment %s, not %s." % (found, latest.get("assignment"), settings["assignment"])]
+    ours = settings.get("version", "")
+    if published == ours:
+        return []
+    lines = ["This folder is release %s of the assignment; your instructor published release %s."
+             % (ours or "(unknown)", published)]
+    try:
+        mine = json.loads((folder / "release.json").read_text())["files"]
+    except (OSError, ValueError, KeyError):
+        return lines + ["This folder has no release.json, so which files changed cannot be told."]
+    changed = sorted(path for path in set(published_files) | set(mine) if published_files.get(path) != mine.get(path))
+    yours = set(latest.get("students_edit", []))
+    theirs = [path for path in changed if path not in yours]
+    edited = [path for path in changed if path in yours]
+    if theirs:
+        lines.append("Files of the release that changed (you do not edit them): %s." % ", ".join(theirs))
+    if edited:
+        lines.append("Files you edit whose released version changed (your work in them is yours; compare "
+                     "before you copy anything): %s." % ", ".join(edited))
+    return lines
 
 
 def submission_files(settings):
@@ -160,6 +203,9 @@ def main(argv=None):
     chosen = [p for p in rubric if not args.parts or p["id"] in args.parts]
 
     table = not args.json
+    news = release_news(load_settings())
+    if news:
+        print("\n".join(news) + "\n", file=sys.stdout if table else sys.stderr)
     if table:
         print("%-28s %6s  %-16s %s" % ("part", "points", "status", "details"))
         print("-" * 96)
