@@ -29,3 +29,16 @@ def test_course_paths_prints_each_path_and_its_course_estimate():
         assert float(per_submission) > 0
         # the estimate is the sample's time per submission times the course
         assert float(estimate) * (60 if unit == "min" else 1) == pytest.approx(300 * float(per_submission), rel=0.05)
+
+
+def test_regrade_time_prints_each_regrade_against_the_full_grading():
+    proc = subprocess.run([sys.executable, "benchmarks/regrade_time.py", "--students", "3", "--jobs", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = dict((label.strip(), int(checks)) for label, checks in re.findall(
+        r"^(full grading|one check's hidden case|one tolerance \(5 checks\)|nothing changed) +[\d.]+s +"
+        r"[\d.]+x +\S+ +\S+ +(\d+)$", proc.stdout, re.M))
+    assert list(rows) == ["full grading", "one check's hidden case", "one tolerance (5 checks)",
+                          "nothing changed"], proc.stdout
+    assert rows["full grading"] > 50 and rows["one check's hidden case"] == 1 and rows["nothing changed"] == 0
+    assert 5 <= rows["one tolerance (5 checks)"] < rows["full grading"]
