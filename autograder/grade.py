@@ -97,7 +97,7 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
     except IsolationUnavailable as exc:
         raise GraderCannotRun(str(exc)) from None
     workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
-    notes, log, curves, import_failures = [], [], {}, {}
+    notes, log, curves, import_failures, reusable = [], [], {}, {}, None
     try:
         try:
             prepared = submission.prepare(submission_path, workdir, task)
@@ -150,12 +150,15 @@ def grade_with_status(submission_path, out_dir, isolation=None, select=None, ass
                              time.monotonic() - started, notes, _logs(log), curves,
                              metric_help=getattr(task.grading, "METRIC_HELP", {}), import_failures=import_failures,
                              curve_wording=getattr(task.grading, "CURVE_WORDING", {}),
-                             fingerprints=fingerprints, versions={
+                             fingerprints=fingerprints, curves_png=reusable.figure_for(report.curves_digest(
+                                 curves, getattr(task.grading, "CURVE_WORDING", {}))) if reusable else None,
+                             versions={
                                  "kit": kit, "release": task.release_version,
                                  "submitted_release": prepared.release_version if prepared else ""})
         report.write_all(grade, Path(out_dir))
         if prepared is not None:
-            regrade.write_record(out_dir, rows, curves, fingerprints, graded_digest, select, kit)
+            figure = (report.curves_digest(curves, grade.curve_wording), report.curves_figure(grade))
+            regrade.write_record(out_dir, rows, curves, fingerprints, graded_digest, select, kit, figure)
         return grade, unreadable
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

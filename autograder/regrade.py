@@ -13,6 +13,7 @@ total, the parts that changed, the checks that ran again, and whether the
 new score was applied. A lower score is applied only with --allow-lower;
 without it the earlier reports are put back and the row says so.
 """
+import base64
 import csv
 import dataclasses
 import json
@@ -55,9 +56,11 @@ def _curve_data(curve):
     return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in curve.items()}
 
 
-def write_record(out_dir, rows, curves, fingerprints, graded_digest, select, kit):
-    """OUT/checks.json: what a later grading of the same submission may reuse."""
+def write_record(out_dir, rows, curves, fingerprints, graded_digest, select, kit, figure=None):
+    """OUT/checks.json: what a later grading of the same submission may reuse. figure:
+    (the curves' digest, their PNG), so that the same curves are not drawn again."""
     data = {"format": RECORD_FORMAT, "graded": graded_digest, "select": select or "", "kit_version": kit,
+            "figure": [figure[0], base64.b64encode(figure[1]).decode()] if figure and figure[1] else None,
             "fingerprints": {check_id_of(row): fingerprints.get(check_id_of(row), "") for row in rows},
             "rows": [_row_data(row) for row in rows],
             "curves": {name: _curve_data(curve) for name, curve in curves.items()}}
@@ -77,12 +80,17 @@ class Earlier:
     rows: dict                     # check id -> Row (unchanged checks only)
     previous_verdicts: dict        # check id -> passed, every check it graded
     curves: dict                   # curve name -> curve
+    figure: tuple = None           # (the curves' digest, their PNG) as drawn then
 
     def row_for(self, part, check):
         return self.rows.get(check_id(part, check))
 
     def curves_of(self, part_id):
         return {name: dict(curve) for name, curve in self.curves.items() if curve.get("part") == part_id}
+
+    def figure_for(self, digest):
+        """The PNG drawn earlier for curves with this digest, or None."""
+        return self.figure[1] if self.figure and self.figure[0] == digest else None
 
     def verdict_changed(self, row):
         """Whether a check that ran again ended otherwise than before (a new check counts as changed)."""
@@ -108,7 +116,8 @@ def read_earlier(path, fingerprints, graded_digest, select):
             rows[name] = row
     curves = {name: dict(curve, history=np.asarray(curve.get("history", []), dtype=np.float64))
               for name, curve in data.get("curves", {}).items()}
-    return Earlier(rows, verdicts, curves)
+    figure = data.get("figure")
+    return Earlier(rows, verdicts, curves, (figure[0], base64.b64decode(figure[1])) if figure else None)
 
 
 # ------------------------------------------------------------ the batch's side

@@ -12,6 +12,7 @@ select says "not run", never 0; the log of a run that raised says so; every
 error measure used in the checks table is explained in one line.
 """
 import base64
+import hashlib
 import io
 import json
 import math
@@ -71,6 +72,7 @@ class Grade:
     import_failures: dict = field(default_factory=dict)  # graded file -> why it could not be imported
     curve_wording: dict = field(default_factory=dict)  # how the assignment names its curves (CURVE_WORDING)
     fingerprints: dict = field(default_factory=dict)   # "part::key" -> the check's content hash
+    curves_png: bytes = None                           # the curves drawn (by an earlier grading of the same curves)
     versions: dict = field(default_factory=dict)       # {"kit": ..., "release": ...}
 
     @property
@@ -437,11 +439,25 @@ above; their checks and logs are left out.</p>{% endif %}
 """
 
 
+def curves_digest(curves, wording):
+    """What a drawing of the curves depends on, as 16 hex digits."""
+    data = {name: {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in curve.items()}
+            for name, curve in curves.items()}
+    return hashlib.sha256(json.dumps([data, wording], sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def curves_figure(grade):
+    """The PNG of the grade's curves (or None), drawn once: matplotlib is most of a short grading."""
+    if grade.curves_png is None and grade.curves:
+        grade.curves_png = curve_png(grade.curves, grade.curve_wording)
+    return grade.curves_png
+
+
 def report_html(grade):
     environment = jinja2.Environment(autoescape=True)
     environment.filters["code"] = code_spans
     views = part_views(grade)
-    png = curve_png(grade.curves, grade.curve_wording)
+    png = curves_figure(grade)
     rows = [row for view in views if view.status == "graded" for row in view.rows]
     return environment.from_string(HTML_TEMPLATE).render(
         grade=grade, submission=clean(grade.submission), views=views, rows=rows, curve_words=curve_words(grade),
