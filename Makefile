@@ -61,6 +61,7 @@ bench: $(STAMP) sandbox-deps build
 	$(PY) benchmarks/batch_throughput.py
 	$(PY) benchmarks/worst_case.py
 	$(PY) benchmarks/course_batch.py --students 300 --jobs 2
+	$(PY) benchmarks/regrade_time.py --students 100 --jobs 2
 	$(PY) benchmarks/bleu_synthetic.py
 
 # Every student-style variant through the grader, training included (about 10 minutes).
