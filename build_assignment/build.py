@@ -14,7 +14,7 @@ from autograder.assignment import load
 from .compare import difference_report, executed_problems, same_executed_notebook
 from .execute import execute_notebook
 from .generated import write_generated_files
-from .manifest import stamp_notebooks, write_manifest
+from .manifest import stamp_notebooks
 from .paths import ASSIGNMENT, EMBEDDED_DATA, ROOT, SOURCE_DIR, release_dir, solutions_dir
 from .release import build_release
 from .rubric import sync_points
@@ -50,8 +50,6 @@ def build(out_root, execute=True, jobs=1):
     t = time.perf_counter()
     task = load(SOURCE_DIR)
     build_release(out_root)
-    stamp_notebooks(release_dir(out_root), task)
-    write_manifest(release_dir(out_root), task)
     timings["release"] = time.perf_counter() - t
     log("release/ written in %.1f s" % timings["release"])
 

@@ -49,6 +49,12 @@ def write_manifest(release, task):
     return manifest
 
 
+def stamp_release(release, task):
+    """The version into the release's notebooks, then release.json (its digests include them)."""
+    stamp_notebooks(release, task)
+    return write_manifest(release, task)
+
+
 def read_manifest(path):
     """A release.json, read; ValueError with a one-line reason when it is not one."""
     try:

@@ -9,8 +9,11 @@ solution. It refuses to finish if any marker is left in a copied file.
 """
 import os
 
+from autograder.assignment import load
+
+from .manifest import stamp_release
 from .package_name import rename_package
-from .paths import MARKERS, is_excluded, package_names
+from .paths import MARKERS, SOURCE_DIR, is_excluded, package_names
 from .pystubs import stub_python_source
 
 
@@ -63,8 +66,10 @@ def install_release_stubs():
 def package_rename_hook(release_root):
     """A GenerateAssignment.post_convert_hook: the course's package name in
     release/<assignment> (folder, notebooks, scripts), once nbgrader has
-    written the notebooks. Renaming is not a safety matter, so nbgrader's
-    public hook (which only logs a failure) is enough here."""
+    written the notebooks, then the release's version (manifest.py), as the
+    build does. Neither is a safety matter, so nbgrader's public hook (which
+    only logs a failure) is enough here."""
     def hook(assignment, student, notebooks):
         rename_package(os.path.join(release_root, assignment), *package_names())
+        stamp_release(os.path.join(release_root, assignment), load(SOURCE_DIR))
     return hook

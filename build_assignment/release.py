@@ -13,6 +13,9 @@ import tempfile
 from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.assignment import load
+
+from .manifest import stamp_release
 from .nbgrader_hooks import stub_release_tree
 from .package_name import rename_package
 from .paths import ASSIGNMENT, COURSE_ROOT, MARKERS, ROOT, SOURCE_DIR, package_names, release_dir
@@ -54,6 +57,7 @@ def build_release(out_root):
     # release/ correct even with a config that lost the hook.
     stub_release_tree(SOURCE_DIR, dest)
     rename_package(dest, *package_names())
+    stamp_release(dest, load(SOURCE_DIR))
     leaks = [path for path, text in _texts(dest) if any(m in text for m in MARKERS)]
     if leaks:
         raise RuntimeError("release files still hold solution or hidden-test markers: %s" % leaks)
