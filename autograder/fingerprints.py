@@ -2,8 +2,9 @@
 
 A check's fingerprint changes when anything that can change its verdict on
 the same submission changes:
-- its declaration: part, key, title, the part's points and dependencies, the
-  files it needs, the policy and the time budget;
+- its declaration: part, key, title, the files it needs, every part's title
+  and dependencies, the policy and the time budget (not the points: a change
+  of points re-scores every submission without running a check);
 - its code and everything it reaches, followed through the bytecode: the
   functions and classes of the assignment's grading/ and reference package it
   names, and the values of the constants it reads (a tolerance, a case table,
@@ -265,11 +266,14 @@ def check_fingerprints(task):
     common.update(_file_digest(engine_files() + [task.child_ops]))
     common.update(repr(sorted(dataclasses.asdict(task.policy).items())).encode())
     common.update(repr(task.settings.get("time_budget_seconds")).encode())
+    # Every part's title and dependencies (a check names other parts, and reads the verdicts of
+    # those it depends on); not the points: they change the scoring, never a verdict.
+    common.update(repr([(p.id, p.title, p.kind, p.depends_on) for p in task.parts.values()]).encode())
     walker = _Walker((task.grading.__name__, reference.name), reference, reference_module_names(task))
     fingerprints = {}
     for part, check in task.checks():
         digest = common.copy()
-        digest.update(repr((part.id, part.points, part.depends_on, check.key, check.title, check.needs,
+        digest.update(repr((part.id, check.key, check.title, check.needs,
                             check.counts_only_with, check.explains_downstream, check.long)).encode())
         walker.value(check.run, digest)
         fingerprints["%s::%s" % (part.id, check.key)] = digest.hexdigest()[:16]

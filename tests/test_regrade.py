@@ -38,8 +38,11 @@ def test_fingerprints_follow_what_a_check_reads_and_nothing_else(tmp_path):
     src = copy_assignment(tmp_path)
     tolerances = src / "grading" / "tolerances.py"
     tolerances.write_text(tolerances.read_text() + "\n# a comment an instructor adds changes no check\n")
+    rubric = json.loads((src / "rubric.json").read_text())
+    rubric["parts"][0]["points"] += 1                 # points re-score; they change no verdict
+    (src / "rubric.json").write_text(json.dumps(rubric, indent=1))
     copy = assignment.load(src)
-    assert check_fingerprints(copy) == ours           # another folder, a comment: the same checks
+    assert check_fingerprints(copy) == ours           # another folder, a comment, other points: the same checks
     module = copy.grading_module("tolerances")
     module.DEPENDENCE = module.DEPENDENCE * 10
     changed = {name for name, value in check_fingerprints(copy).items() if value != ours[name]}
