@@ -74,7 +74,7 @@ c.GenerateAssignment.post_convert_hook = package_rename_hook(os.path.join(COURSE
 
 # --- the student's code is what gets graded (nbgrader #940) -----------------
 ASSIGNMENT = load_assignment()
-STUDENT_EDITED = sorted("%s/%s" % (ASSIGNMENT.package, path) for path in ASSIGNMENT.graded_files.values())
+STUDENT_EDITED = sorted(ASSIGNMENT.graded_paths)
 c.Autograde.exclude_overwriting = {ASSIGNMENT.id: STUDENT_EDITED}
 
 # --- deleted test cells come back -------------------------------------------

@@ -129,6 +129,11 @@ class Assignment:
         return Reference.for_assignment(self)
 
     @property
+    def graded_paths(self):
+        """The graded files as paths in the assignment folder (<package>/<file>), in rubric order."""
+        return ["%s/%s" % (self.package, path) for path in self.graded_files.values()]
+
+    @property
     def probe_modules(self):
         """graded file key -> its dotted module inside the package (imported alone to probe it)."""
         return {key: path[:-len(".py")].replace("/", ".") for key, path in self.graded_files.items()}

@@ -157,7 +157,7 @@ def help_names():
     except Exception:               # --help must work even when the kit is incomplete
         return {"id": "ASSIGNMENT", "first_part": "PART", "first_file": "PACKAGE/FILE.py",
                 "graded": "the graded files"}
-    files = ["%s/%s" % (task.package, path) for path in task.graded_files.values()]
+    files = task.graded_paths
     return {"id": task.id, "first_part": task.auto_parts[0].id, "first_file": files[0],
             "graded": " and ".join(files)}
 

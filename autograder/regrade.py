@@ -193,9 +193,8 @@ def compare(student, earlier_dir, out_dir, allow_lower, kit_before, kit_now):
     old_score, new_score = round(old["score"], 4), round(new["score"], 4)
     if not parts and old_score == new_score:
         return None
-    change = Change(student, old_score, new_score, parts, _reran(new), allow_lower or new_score >= old_score,
-                    kit_before, kit_now)
-    return change
+    return Change(student, old_score, new_score, parts, _reran(new), allow_lower or new_score >= old_score,
+                  kit_before, kit_now)
 
 
 def append_ledger(out, changes):

@@ -22,8 +22,7 @@ from uploads.release_stamp import MANIFEST, NOTEBOOK_KEY
 
 def students_edit(task):
     """The release's files a student edits (their work): the graded files and the notebooks."""
-    return sorted(["%s/%s" % (task.package, path) for path in task.graded_files.values()] +
-                  ["%s.ipynb" % name for name in task.notebooks])
+    return sorted(task.graded_paths + ["%s.ipynb" % name for name in task.notebooks])
 
 
 def stamp_notebooks(release, task):
