@@ -64,7 +64,8 @@ def locked(cell):
 
 
 def a_newer_release(tmp_path):
-    """Release 1.1: a provided module, a locked instruction cell and a stub changed, a locked cell added."""
+    """Release 1.1: a provided module, a locked instruction cell, an answer cell's placeholder and a
+    stub changed, a locked cell added."""
     new = shutil.copytree(RELEASE, tmp_path / "new" / TASK.id)
     set_version(new, "1.1")
     (new / PROVIDED).write_text((new / PROVIDED).read_text() + "\n# fixed in 1.1\n")
@@ -74,6 +75,8 @@ def a_newer_release(tmp_path):
     cells[changed]["source"] = "The instructions, corrected in 1.1.\n"
     added = dict(cells[changed], id="added-in-1-1", source="A note added in 1.1.\n")
     cells.insert(changed + 1, added)
+    answer = next(cell for cell in cells if cell["metadata"].get("nbgrader", {}).get("solution"))
+    answer["source"] = "YOUR ANSWER HERE (a placeholder reworded in 1.1)\n"     # never over a student's answer
     write_notebook(new, cells)
     write_manifest(new, "1.1")
     return new, cells[changed]["id"]
